@@ -1,0 +1,82 @@
+// The policy file's data model: what to fetch, how to forecast, what to serve. Plain values,
+// copied freely; a Config is immutable once loaded.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/duration.h"
+
+namespace prescale::policies {
+
+// A calendar entry: a cron schedule (minute hour day-of-month month day-of-week) in an IANA
+// time zone, e.g. the 09:30 America/New_York open.
+struct CalendarEvent {
+  std::string name;
+  std::string schedule;
+  std::string timezone = "UTC";
+};
+
+// One autoscaling/v2 HPAScalingPolicy.
+struct ScalingPolicy {
+  enum class Type { kPods, kPercent };
+  Type type = Type::kPods;
+  int value = 0;
+  int period_seconds = 15;
+};
+
+// One direction of autoscaling/v2 HorizontalPodAutoscalerBehavior. Unset fields take the
+// Kubernetes defaults when the HPA model applies them.
+struct ScalingRules {
+  std::optional<int> stabilization_window_seconds;
+  enum class Select { kMax, kMin, kDisabled };
+  std::optional<Select> select_policy;
+  std::optional<std::vector<ScalingPolicy>> policies;
+};
+
+struct Behavior {
+  std::optional<ScalingRules> scale_up;
+  std::optional<ScalingRules> scale_down;
+};
+
+// The deployment a policy scales, for `prescale backtest`.
+struct BacktestSpec {
+  int min_replicas = 5;
+  int max_replicas = 50;
+  Duration pod_startup = std::chrono::seconds(30);
+  std::optional<double> capacity_per_pod;
+  double target_utilization = 0.8;
+  Duration sync_period = std::chrono::seconds(15);
+  std::optional<Behavior> behavior;  // nullopt: the HPA's legacy rule
+};
+
+struct Policy {
+  std::string name;
+  std::string query;
+  Duration step = std::chrono::seconds(15);
+  Duration history = std::chrono::hours(24 * 7);
+  Duration lead = std::chrono::seconds(60);
+  double quantile = 0.9;
+  std::string model = "auto";
+  std::vector<Duration> seasonality;
+  std::vector<CalendarEvent> events;
+  Duration max_staleness = std::chrono::minutes(10);
+  Duration scale_down_hold = std::chrono::minutes(5);
+  std::string observed_metric;  // defaults to `name`
+  std::string forecast_metric;  // defaults to `name` + "_forecast"
+  BacktestSpec backtest;
+};
+
+struct PrometheusSettings {
+  std::string url = "http://127.0.0.1:9090";
+  Duration timeout = std::chrono::seconds(10);
+};
+
+struct Config {
+  PrometheusSettings prometheus;
+  Duration refresh = std::chrono::seconds(5);
+  std::vector<Policy> policies;
+};
+
+}  // namespace prescale::policies

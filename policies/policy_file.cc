@@ -1,0 +1,367 @@
+#include "policies/policy_file.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace prescale::policies {
+namespace {
+
+// Walks one YAML document, collecting every problem instead of stopping at the first.
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  std::vector<ConfigError>& errors() { return errors_; }
+
+  void Error(const YAML::Node& node, const std::string& field, const std::string& message) {
+    const YAML::Mark mark = node.Mark();
+    const bool known = mark.line >= 0 && !mark.is_null();
+    errors_.push_back(
+        {file_, known ? mark.line + 1 : 0, known ? mark.column + 1 : 0, field, message});
+  }
+
+  // Reports keys of `map` not in `allowed`.
+  void CheckKeys(const YAML::Node& map, const std::string& path,
+                 std::initializer_list<const char*> allowed) {
+    for (const auto& kv : map) {
+      const std::string key = kv.first.Scalar();
+      bool ok = false;
+      for (const char* a : allowed) ok = ok || key == a;
+      if (!ok) Error(kv.first, Join(path, key), "unknown key");
+    }
+  }
+
+  bool IsMap(const YAML::Node& node, const std::string& field) {
+    if (node.IsMap()) return true;
+    Error(node, field, "must be a mapping");
+    return false;
+  }
+
+  void String(const YAML::Node& map, const std::string& path, const char* key, std::string* out,
+              bool required = false) {
+    const YAML::Node node = map[key];
+    if (!node) {
+      if (required) Error(map, Join(path, key), "is required");
+      return;
+    }
+    if (!node.IsScalar() || node.Scalar().empty()) {
+      Error(node, Join(path, key), "must be a non-empty string");
+      return;
+    }
+    *out = node.Scalar();
+  }
+
+  void Dur(const YAML::Node& map, const std::string& path, const char* key, Duration* out,
+           bool positive = true) {
+    const YAML::Node node = map[key];
+    if (!node) return;
+    std::string error;
+    std::optional<Duration> d;
+    if (node.IsScalar()) d = ParseDuration(node.Scalar(), &error);
+    if (!node.IsScalar()) error = "must be a duration such as 15s, 5m or 1h30m";
+    if (!d) {
+      Error(node, Join(path, key), error);
+      return;
+    }
+    if (positive && d->count() <= 0) {
+      Error(node, Join(path, key), "must be greater than 0");
+      return;
+    }
+    *out = *d;
+  }
+
+  bool Number(const YAML::Node& node, const std::string& field, double* out) {
+    double v = 0;
+    if (!node.IsScalar() || !YAML::convert<double>::decode(node, v) || !std::isfinite(v)) {
+      Error(node, field, "must be a number");
+      return false;
+    }
+    *out = v;
+    return true;
+  }
+
+  bool Int(const YAML::Node& node, const std::string& field, int* out) {
+    long long v = 0;
+    if (!node.IsScalar() || !YAML::convert<long long>::decode(node, v) || v < INT32_MIN ||
+        v > INT32_MAX) {
+      Error(node, field, "must be an integer");
+      return false;
+    }
+    *out = static_cast<int>(v);
+    return true;
+  }
+
+  static std::string Join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+ private:
+  std::string file_;
+  std::vector<ConfigError> errors_;
+};
+
+const std::regex& MetricNamePattern() {
+  // A metric name is a URL path segment and a Prometheus-style identifier.
+  static const std::regex re("^[a-zA-Z_][a-zA-Z0-9_:]*$");
+  return re;
+}
+
+void ReadScalingRules(Reader& r, const YAML::Node& node, const std::string& path,
+                      ScalingRules* out) {
+  if (!r.IsMap(node, path)) return;
+  r.CheckKeys(node, path, {"stabilizationWindowSeconds", "selectPolicy", "policies", "tolerance"});
+  if (const YAML::Node w = node["stabilizationWindowSeconds"]) {
+    int v = 0;
+    if (r.Int(w, path + ".stabilizationWindowSeconds", &v)) {
+      if (v < 0 || v > 3600) {
+        r.Error(w, path + ".stabilizationWindowSeconds", "must be between 0 and 3600");
+      } else {
+        out->stabilization_window_seconds = v;
+      }
+    }
+  }
+  if (const YAML::Node s = node["selectPolicy"]) {
+    const std::string v = s.IsScalar() ? s.Scalar() : "";
+    if (v == "Max") out->select_policy = ScalingRules::Select::kMax;
+    else if (v == "Min") out->select_policy = ScalingRules::Select::kMin;
+    else if (v == "Disabled") out->select_policy = ScalingRules::Select::kDisabled;
+    else r.Error(s, path + ".selectPolicy", "must be Max, Min or Disabled");
+  }
+  if (const YAML::Node ps = node["policies"]) {
+    if (!ps.IsSequence()) {
+      r.Error(ps, path + ".policies", "must be a list");
+      return;
+    }
+    std::vector<ScalingPolicy> policies;
+    for (size_t i = 0; i < ps.size(); ++i) {
+      const std::string p = path + ".policies[" + std::to_string(i) + "]";
+      const YAML::Node item = ps[i];
+      if (!r.IsMap(item, p)) continue;
+      r.CheckKeys(item, p, {"type", "value", "periodSeconds"});
+      ScalingPolicy sp;
+      const YAML::Node type = item["type"];
+      if (!type) r.Error(item, p + ".type", "is required");
+      else if (type.Scalar() == "Pods") sp.type = ScalingPolicy::Type::kPods;
+      else if (type.Scalar() == "Percent") sp.type = ScalingPolicy::Type::kPercent;
+      else r.Error(type, p + ".type", "must be Pods or Percent");
+      if (!item["value"]) r.Error(item, p + ".value", "is required");
+      else if (r.Int(item["value"], p + ".value", &sp.value) && sp.value <= 0)
+        r.Error(item["value"], p + ".value", "must be greater than 0");
+      if (!item["periodSeconds"]) r.Error(item, p + ".periodSeconds", "is required");
+      else if (r.Int(item["periodSeconds"], p + ".periodSeconds", &sp.period_seconds) &&
+               (sp.period_seconds <= 0 || sp.period_seconds > 1800))
+        r.Error(item["periodSeconds"], p + ".periodSeconds", "must be between 1 and 1800");
+      policies.push_back(sp);
+    }
+    if (policies.empty()) r.Error(ps, path + ".policies", "must not be empty");
+    out->policies = std::move(policies);
+  }
+}
+
+void ReadBacktest(Reader& r, const YAML::Node& node, const std::string& path, BacktestSpec* out) {
+  if (!r.IsMap(node, path)) return;
+  r.CheckKeys(node, path,
+              {"min_replicas", "max_replicas", "pod_startup", "capacity_per_pod",
+               "target_utilization", "sync_period", "behavior"});
+  if (const YAML::Node n = node["min_replicas"]) {
+    if (r.Int(n, path + ".min_replicas", &out->min_replicas) && out->min_replicas < 1)
+      r.Error(n, path + ".min_replicas", "must be at least 1");
+  }
+  if (const YAML::Node n = node["max_replicas"]) r.Int(n, path + ".max_replicas", &out->max_replicas);
+  if (out->max_replicas < out->min_replicas)
+    r.Error(node["max_replicas"] ? node["max_replicas"] : node, path + ".max_replicas",
+            "must be at least min_replicas");
+  r.Dur(node, path, "pod_startup", &out->pod_startup, /*positive=*/false);
+  r.Dur(node, path, "sync_period", &out->sync_period);
+  if (const YAML::Node n = node["capacity_per_pod"]) {
+    double v = 0;
+    if (r.Number(n, path + ".capacity_per_pod", &v)) {
+      if (v <= 0) r.Error(n, path + ".capacity_per_pod", "must be greater than 0");
+      else out->capacity_per_pod = v;
+    }
+  }
+  if (const YAML::Node n = node["target_utilization"]) {
+    double v = 0;
+    if (r.Number(n, path + ".target_utilization", &v)) {
+      if (v <= 0 || v > 1) r.Error(n, path + ".target_utilization", "must be in (0, 1]");
+      else out->target_utilization = v;
+    }
+  }
+  if (const YAML::Node b = node["behavior"]) {
+    const std::string bp = path + ".behavior";
+    if (!r.IsMap(b, bp)) return;
+    r.CheckKeys(b, bp, {"scaleUp", "scaleDown"});
+    Behavior behavior;
+    if (b["scaleUp"]) ReadScalingRules(r, b["scaleUp"], bp + ".scaleUp", &behavior.scale_up.emplace());
+    if (b["scaleDown"])
+      ReadScalingRules(r, b["scaleDown"], bp + ".scaleDown", &behavior.scale_down.emplace());
+    out->behavior = behavior;
+  }
+}
+
+void ReadEvents(Reader& r, const YAML::Node& node, const std::string& path,
+                std::vector<CalendarEvent>* out) {
+  if (!node.IsSequence()) {
+    r.Error(node, path, "must be a list");
+    return;
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string p = path + "[" + std::to_string(i) + "]";
+    if (!r.IsMap(node[i], p)) continue;
+    r.CheckKeys(node[i], p, {"name", "schedule", "timezone"});
+    CalendarEvent e;
+    r.String(node[i], p, "name", &e.name, true);
+    r.String(node[i], p, "schedule", &e.schedule, true);
+    r.String(node[i], p, "timezone", &e.timezone);
+    if (!e.schedule.empty()) {
+      std::istringstream fields(e.schedule);
+      int count = 0;
+      for (std::string f; fields >> f;) ++count;
+      if (count != 5)
+        r.Error(node[i]["schedule"], p + ".schedule",
+                "must have 5 fields: minute hour day-of-month month day-of-week");
+    }
+    out->push_back(e);
+  }
+}
+
+void ReadPolicy(Reader& r, const YAML::Node& node, const std::string& path, Policy* p) {
+  if (!r.IsMap(node, path)) return;
+  r.CheckKeys(node, path,
+              {"name", "query", "step", "history", "lead", "quantile", "model", "seasonality",
+               "events", "max_staleness", "scale_down_hold", "metrics", "backtest"});
+  r.String(node, path, "name", &p->name, true);
+  if (!p->name.empty() && !std::regex_match(p->name, MetricNamePattern()))
+    r.Error(node["name"], path + ".name", "must match [a-zA-Z_][a-zA-Z0-9_:]*");
+  r.String(node, path, "query", &p->query, true);
+  r.Dur(node, path, "step", &p->step);
+  r.Dur(node, path, "history", &p->history);
+  r.Dur(node, path, "lead", &p->lead, /*positive=*/false);
+  r.Dur(node, path, "max_staleness", &p->max_staleness);
+  r.Dur(node, path, "scale_down_hold", &p->scale_down_hold, /*positive=*/false);
+  if (const YAML::Node q = node["quantile"]) {
+    if (r.Number(q, path + ".quantile", &p->quantile) && (p->quantile <= 0 || p->quantile >= 1))
+      r.Error(q, path + ".quantile", "must be strictly between 0 and 1");
+  }
+  r.String(node, path, "model", &p->model);
+  if (const YAML::Node s = node["seasonality"]) {
+    if (!s.IsSequence()) {
+      r.Error(s, path + ".seasonality", "must be a list of durations");
+    } else {
+      for (size_t i = 0; i < s.size(); ++i) {
+        std::string error;
+        const auto d = s[i].IsScalar() ? ParseDuration(s[i].Scalar(), &error) : std::nullopt;
+        if (!d || d->count() <= 0)
+          r.Error(s[i], path + ".seasonality[" + std::to_string(i) + "]",
+                  error.empty() ? "must be a positive duration" : error);
+        else
+          p->seasonality.push_back(*d);
+      }
+    }
+  }
+  if (const YAML::Node e = node["events"]) ReadEvents(r, e, path + ".events", &p->events);
+  p->observed_metric = p->name;
+  p->forecast_metric = p->name + "_forecast";
+  if (const YAML::Node m = node["metrics"]) {
+    const std::string mp = path + ".metrics";
+    if (r.IsMap(m, mp)) {
+      r.CheckKeys(m, mp, {"observed", "forecast"});
+      r.String(m, mp, "observed", &p->observed_metric);
+      r.String(m, mp, "forecast", &p->forecast_metric);
+      for (const char* key : {"observed", "forecast"}) {
+        if (m[key] && m[key].IsScalar() && !std::regex_match(m[key].Scalar(), MetricNamePattern()))
+          r.Error(m[key], mp + "." + key, "must match [a-zA-Z_][a-zA-Z0-9_:]*");
+      }
+    }
+  }
+  if (const YAML::Node b = node["backtest"]) ReadBacktest(r, b, path + ".backtest", &p->backtest);
+}
+
+void CheckUniqueMetricNames(Reader& r, const YAML::Node& list, const Config& config) {
+  std::set<std::string> seen;
+  for (size_t i = 0; i < config.policies.size(); ++i) {
+    for (const std::string* name :
+         {&config.policies[i].observed_metric, &config.policies[i].forecast_metric}) {
+      if (!name->empty() && !seen.insert(*name).second)
+        r.Error(list[i], "policies[" + std::to_string(i) + "]",
+                "serves metric " + *name + " which another policy already serves");
+    }
+  }
+}
+
+}  // namespace
+
+std::string ConfigError::ToString() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  out += ": ";
+  if (!field.empty()) out += field + ": ";
+  return out + message;
+}
+
+LoadResult ParseConfig(std::string_view yaml_text, const std::string& file_name) {
+  LoadResult result;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::ParserException& e) {
+    result.errors.push_back(
+        {file_name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
+    return result;
+  }
+  Reader r(file_name);
+  Config config;
+  if (!root.IsMap()) {
+    r.Error(root, "", "the policy file must be a mapping with a `policies` list");
+    result.errors = std::move(r.errors());
+    return result;
+  }
+  r.CheckKeys(root, "", {"prometheus", "refresh", "policies"});
+  if (const YAML::Node prom = root["prometheus"]) {
+    if (r.IsMap(prom, "prometheus")) {
+      r.CheckKeys(prom, "prometheus", {"url", "timeout"});
+      r.String(prom, "prometheus", "url", &config.prometheus.url);
+      r.Dur(prom, "prometheus", "timeout", &config.prometheus.timeout);
+    }
+  }
+  r.Dur(root, "", "refresh", &config.refresh);
+  const YAML::Node list = root["policies"];
+  if (!list) {
+    r.Error(root, "policies", "is required");
+  } else if (!list.IsSequence() || list.size() == 0) {
+    r.Error(list, "policies", "must be a non-empty list");
+  } else {
+    std::set<std::string> names;
+    for (size_t i = 0; i < list.size(); ++i) {
+      Policy p;
+      ReadPolicy(r, list[i], "policies[" + std::to_string(i) + "]", &p);
+      if (!p.name.empty() && !names.insert(p.name).second)
+        r.Error(list[i]["name"], "policies[" + std::to_string(i) + "].name",
+                "duplicate policy name " + p.name);
+      config.policies.push_back(std::move(p));
+    }
+    CheckUniqueMetricNames(r, list, config);
+  }
+  result.errors = std::move(r.errors());
+  if (result.errors.empty()) result.config = std::move(config);
+  return result;
+}
+
+LoadResult LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult result;
+    result.errors.push_back({path, 0, 0, "", "cannot read file"});
+    return result;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseConfig(text.str(), path);
+}
+
+}  // namespace prescale::policies
