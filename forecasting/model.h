@@ -1,0 +1,97 @@
+// The one forecasting model interface, and the factory that builds models from a ModelSpec.
+//
+// Lifecycle: MakeModel(spec) -> Fit(start, history) once -> any sequence of Update(value) (one
+// per new bucket, in time order) and Forecast(h, q). Refit (on a Clone, in the background if
+// you like) from time to time, e.g. hourly: parameters and the model choice of "auto" are
+// chosen only in Fit, and the cold-start chain (observed value -> short-term model -> daily
+// season -> weekly season) advances as refits see more history.
+//
+// Contract shared by every model:
+// - Input: values are demand per bucket on the spec's fixed step. NaN/Inf are treated as a
+//   missing bucket (the model advances time using its own one-step forecast); negative values
+//   are clamped to 0. Neither is an error.
+// - Output: never NaN or Inf; never negative (demand is non-negative). With no history at all
+//   every forecast is 0.
+// - Deterministic: the same spec and the same calls give bit-identical forecasts (no clocks,
+//   no randomness, no threads).
+// - Threading: not thread-safe; one owner. Clone() gives an independent deep copy, so a
+//   refit can run on a copy and be swapped in.
+// - Cost: Update is O(1) amortised and allocation-free; Forecast(h, q) is O(h); Fit is roughly
+//   linear in the history length (it optimises on a bounded recent window).
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace prescale::forecasting {
+
+// A scheduled event, e.g. {"us_equities_open", "30 9 * * 1-5", "America/New_York"}. The
+// schedule is a 5-field cron expression (minute hour day-of-month month day-of-week; `*`,
+// lists `a,b`, ranges `a-b`, steps `*/n` and `a-b/n`; day-of-week 0-7 with 0 and 7 Sunday)
+// evaluated in the IANA time zone (system tzdata), so DST is handled.
+struct EventSpec {
+  std::string name;
+  std::string schedule;
+  std::string timezone = "UTC";
+};
+
+struct ModelSpec {
+  // "auto" (the default: picks among candidates by rolling-origin error) or one of
+  // KnownModelNames(): "naive", "seasonal_naive", "ses", "holt" (damped trend),
+  // "holt_winters" (damped trend + one classic seasonal of the first period),
+  // "profile" (damped trend + coarse multi-period seasonal profiles + event profiles + AR(1)
+  // on the one-step error).
+  std::string model = "auto";
+  double step_seconds = 60;  // bucket width, > 0
+  // Seasonal periods in seconds, e.g. {86400, 604800}. Empty: no seasonality. Periods shorter
+  // than two steps are ignored.
+  std::vector<double> seasonality_seconds = {86400, 604800};
+  std::vector<EventSpec> events;
+  // Hint: the forecast horizon that matters most (e.g. the policy's lead). "auto" scores
+  // candidates at 1 step and at this horizon, and prediction intervals are calibrated up to it.
+  double lead_seconds = 60;
+};
+
+// One step of a forecast path.
+struct ForecastPoint {
+  double mean = 0;      // point forecast (>= 0)
+  double quantile = 0;  // the requested q-quantile (>= 0)
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  // The model's name; for "auto" the chosen candidate, e.g. "auto(profile)".
+  virtual std::string name() const = 0;
+
+  // Discards all state and fits on `history`: bucket i starts at `start_unix + i * step`.
+  // An empty or short history is fine (cold start).
+  virtual void Fit(double start_unix, std::span<const double> history) = 0;
+
+  // Appends the next bucket (the one right after the last seen). O(1) amortised.
+  virtual void Update(double value) = 0;
+
+  // Forecast of the next `h` buckets (element k-1 is k steps after the last seen bucket), with
+  // the q-quantile of each. h <= 0 gives an empty vector; q is clamped to [0.001, 0.999].
+  virtual std::vector<ForecastPoint> Forecast(int h, double q) const = 0;
+
+  virtual std::unique_ptr<Model> Clone() const = 0;
+};
+
+struct ModelError {
+  std::string message;  // e.g. `unknown model "foo" (known: auto, naive, ...)`
+};
+
+// Builds an unfitted model. Errors: unknown model name, step <= 0 or not finite, an event whose
+// schedule or time zone does not parse (the message names the event and the field).
+std::variant<std::unique_ptr<Model>, ModelError> MakeModel(const ModelSpec& spec);
+
+// "auto" followed by every named model, in the order above.
+std::vector<std::string> KnownModelNames();
+
+}  // namespace prescale::forecasting
