@@ -1,5 +1,7 @@
 #include "policies/policy_file.h"
 
+#include "policies/calendar.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -127,10 +129,14 @@ void ReadScalingRules(Reader& r, const YAML::Node& node, const std::string& path
   }
   if (const YAML::Node s = node["selectPolicy"]) {
     const std::string v = s.IsScalar() ? s.Scalar() : "";
-    if (v == "Max") out->select_policy = ScalingRules::Select::kMax;
-    else if (v == "Min") out->select_policy = ScalingRules::Select::kMin;
-    else if (v == "Disabled") out->select_policy = ScalingRules::Select::kDisabled;
-    else r.Error(s, path + ".selectPolicy", "must be Max, Min or Disabled");
+    if (v == "Max")
+      out->select_policy = ScalingRules::Select::kMax;
+    else if (v == "Min")
+      out->select_policy = ScalingRules::Select::kMin;
+    else if (v == "Disabled")
+      out->select_policy = ScalingRules::Select::kDisabled;
+    else
+      r.Error(s, path + ".selectPolicy", "must be Max, Min or Disabled");
   }
   if (const YAML::Node ps = node["policies"]) {
     if (!ps.IsSequence()) {
@@ -145,14 +151,20 @@ void ReadScalingRules(Reader& r, const YAML::Node& node, const std::string& path
       r.CheckKeys(item, p, {"type", "value", "periodSeconds"});
       ScalingPolicy sp;
       const YAML::Node type = item["type"];
-      if (!type) r.Error(item, p + ".type", "is required");
-      else if (type.Scalar() == "Pods") sp.type = ScalingPolicy::Type::kPods;
-      else if (type.Scalar() == "Percent") sp.type = ScalingPolicy::Type::kPercent;
-      else r.Error(type, p + ".type", "must be Pods or Percent");
-      if (!item["value"]) r.Error(item, p + ".value", "is required");
+      if (!type)
+        r.Error(item, p + ".type", "is required");
+      else if (type.Scalar() == "Pods")
+        sp.type = ScalingPolicy::Type::kPods;
+      else if (type.Scalar() == "Percent")
+        sp.type = ScalingPolicy::Type::kPercent;
+      else
+        r.Error(type, p + ".type", "must be Pods or Percent");
+      if (!item["value"])
+        r.Error(item, p + ".value", "is required");
       else if (r.Int(item["value"], p + ".value", &sp.value) && sp.value <= 0)
         r.Error(item["value"], p + ".value", "must be greater than 0");
-      if (!item["periodSeconds"]) r.Error(item, p + ".periodSeconds", "is required");
+      if (!item["periodSeconds"])
+        r.Error(item, p + ".periodSeconds", "is required");
       else if (r.Int(item["periodSeconds"], p + ".periodSeconds", &sp.period_seconds) &&
                (sp.period_seconds <= 0 || sp.period_seconds > 1800))
         r.Error(item["periodSeconds"], p + ".periodSeconds", "must be between 1 and 1800");
@@ -172,7 +184,8 @@ void ReadBacktest(Reader& r, const YAML::Node& node, const std::string& path, Ba
     if (r.Int(n, path + ".min_replicas", &out->min_replicas) && out->min_replicas < 1)
       r.Error(n, path + ".min_replicas", "must be at least 1");
   }
-  if (const YAML::Node n = node["max_replicas"]) r.Int(n, path + ".max_replicas", &out->max_replicas);
+  if (const YAML::Node n = node["max_replicas"])
+    r.Int(n, path + ".max_replicas", &out->max_replicas);
   if (out->max_replicas < out->min_replicas)
     r.Error(node["max_replicas"] ? node["max_replicas"] : node, path + ".max_replicas",
             "must be at least min_replicas");
@@ -181,15 +194,19 @@ void ReadBacktest(Reader& r, const YAML::Node& node, const std::string& path, Ba
   if (const YAML::Node n = node["capacity_per_pod"]) {
     double v = 0;
     if (r.Number(n, path + ".capacity_per_pod", &v)) {
-      if (v <= 0) r.Error(n, path + ".capacity_per_pod", "must be greater than 0");
-      else out->capacity_per_pod = v;
+      if (v <= 0)
+        r.Error(n, path + ".capacity_per_pod", "must be greater than 0");
+      else
+        out->capacity_per_pod = v;
     }
   }
   if (const YAML::Node n = node["target_utilization"]) {
     double v = 0;
     if (r.Number(n, path + ".target_utilization", &v)) {
-      if (v <= 0 || v > 1) r.Error(n, path + ".target_utilization", "must be in (0, 1]");
-      else out->target_utilization = v;
+      if (v <= 0 || v > 1)
+        r.Error(n, path + ".target_utilization", "must be in (0, 1]");
+      else
+        out->target_utilization = v;
     }
   }
   if (const YAML::Node b = node["behavior"]) {
@@ -197,7 +214,8 @@ void ReadBacktest(Reader& r, const YAML::Node& node, const std::string& path, Ba
     if (!r.IsMap(b, bp)) return;
     r.CheckKeys(b, bp, {"scaleUp", "scaleDown"});
     Behavior behavior;
-    if (b["scaleUp"]) ReadScalingRules(r, b["scaleUp"], bp + ".scaleUp", &behavior.scale_up.emplace());
+    if (b["scaleUp"])
+      ReadScalingRules(r, b["scaleUp"], bp + ".scaleUp", &behavior.scale_up.emplace());
     if (b["scaleDown"])
       ReadScalingRules(r, b["scaleDown"], bp + ".scaleDown", &behavior.scale_down.emplace());
     out->behavior = behavior;
@@ -218,13 +236,14 @@ void ReadEvents(Reader& r, const YAML::Node& node, const std::string& path,
     r.String(node[i], p, "name", &e.name, true);
     r.String(node[i], p, "schedule", &e.schedule, true);
     r.String(node[i], p, "timezone", &e.timezone);
-    if (!e.schedule.empty()) {
-      std::istringstream fields(e.schedule);
-      int count = 0;
-      for (std::string f; fields >> f;) ++count;
-      if (count != 5)
-        r.Error(node[i]["schedule"], p + ".schedule",
-                "must have 5 fields: minute hour day-of-month month day-of-week");
+    std::string why;
+    if (!e.schedule.empty() && !CronSchedule::Parse(e.schedule, &why))
+      r.Error(node[i]["schedule"], p + ".schedule", why);
+    if (node[i]["timezone"] && !e.timezone.empty() && !FindTimeZone(e.timezone, &why))
+      r.Error(node[i]["timezone"], p + ".timezone", why);
+    for (const CalendarEvent& earlier : *out) {
+      if (!e.name.empty() && earlier.name == e.name)
+        r.Error(node[i]["name"], p + ".name", "duplicate event name " + e.name);
     }
     out->push_back(e);
   }
@@ -241,7 +260,13 @@ void ReadPolicy(Reader& r, const YAML::Node& node, const std::string& path, Poli
   r.String(node, path, "query", &p->query, true);
   r.Dur(node, path, "step", &p->step);
   r.Dur(node, path, "history", &p->history);
+  if (node["history"] && p->history < p->step)
+    r.Error(node["history"], path + ".history",
+            "must be at least one step (" + FormatDuration(p->step) + ")");
   r.Dur(node, path, "lead", &p->lead, /*positive=*/false);
+  if (node["lead"] && p->lead > p->history)
+    r.Error(node["lead"], path + ".lead",
+            "must not exceed history (" + FormatDuration(p->history) + ")");
   r.Dur(node, path, "max_staleness", &p->max_staleness);
   r.Dur(node, path, "scale_down_hold", &p->scale_down_hold, /*positive=*/false);
   if (const YAML::Node q = node["quantile"]) {
@@ -259,6 +284,13 @@ void ReadPolicy(Reader& r, const YAML::Node& node, const std::string& path, Poli
         if (!d || d->count() <= 0)
           r.Error(s[i], path + ".seasonality[" + std::to_string(i) + "]",
                   error.empty() ? "must be a positive duration" : error);
+        else if (d->count() % p->step.count() != 0)
+          r.Error(s[i], path + ".seasonality[" + std::to_string(i) + "]",
+                  "must be a multiple of step (" + FormatDuration(p->step) + ")");
+        else if (*d > p->history)
+          r.Error(s[i], path + ".seasonality[" + std::to_string(i) + "]",
+                  "is longer than history (" + FormatDuration(p->history) +
+                      "): the model could never learn it");
         else
           p->seasonality.push_back(*d);
       }

@@ -13,8 +13,8 @@ namespace prescale::policies {
 
 struct ConfigError {
   std::string file;
-  int line = 0;    // 1-based; 0 when the problem has no position (e.g. unreadable file)
-  int column = 0;  // 1-based
+  int line = 0;       // 1-based; 0 when the problem has no position (e.g. unreadable file)
+  int column = 0;     // 1-based
   std::string field;  // dotted path, e.g. "policies[0].quantile"
   std::string message;
 
