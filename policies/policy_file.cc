@@ -4,11 +4,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 namespace prescale::policies {
 namespace {
@@ -380,6 +382,11 @@ LoadResult ParseConfig(std::string_view yaml_text, const std::string& file_name)
     CheckUniqueMetricNames(r, list, config);
   }
   result.errors = std::move(r.errors());
+  // Checks run per section, so sort to give the promised file order.
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [](const ConfigError& a, const ConfigError& b) {
+                     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                   });
   if (result.errors.empty()) result.config = std::move(config);
   return result;
 }

@@ -1,0 +1,174 @@
+#include "policies/policy_file.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace prescale::policies {
+namespace {
+
+using std::chrono::seconds;
+
+// The example of CONTRACT.md, verbatim: it must always load.
+constexpr char kContractExample[] = R"(prometheus:
+  url: http://127.0.0.1:9090
+  timeout: 10s
+refresh: 5s
+policies:
+  - name: order_flow_rate              # served as order_flow_rate and order_flow_rate_forecast
+    query: sum by (venue) (rate(orders_received_total[1m]))
+    step: 15s
+    history: 7d
+    lead: 60s
+    quantile: 0.9
+    model: auto
+    seasonality: [1d, 1w]
+    max_staleness: 10m
+    scale_down_hold: 5m
+    events:
+      - name: us_equities_open
+        schedule: "30 9 * * 1-5"       # cron: minute hour day-of-month month day-of-week
+        timezone: America/New_York
+      - name: us_equities_close
+        schedule: "0 16 * * 1-5"
+        timezone: America/New_York
+    metrics:
+      observed: order_flow_rate
+      forecast: order_flow_rate_forecast
+    backtest:                          # the deployment this policy scales, for backtests
+      min_replicas: 5
+      max_replicas: 50
+      pod_startup: 30s
+      behavior:                        # autoscaling/v2 HPA behavior, same schema
+        scaleUp:
+          stabilizationWindowSeconds: 0
+          policies: [{type: Pods, value: 45, periodSeconds: 15}]
+        scaleDown:
+          stabilizationWindowSeconds: 300
+          policies: [{type: Percent, value: 10, periodSeconds: 60}]
+)";
+
+TEST(PolicyFileTest, ContractExampleLoads) {
+  const LoadResult r = ParseConfig(kContractExample, "example.yaml");
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0].ToString();
+  const Config& c = *r.config;
+  EXPECT_EQ(c.refresh, seconds(5));
+  ASSERT_EQ(c.policies.size(), 1u);
+  const Policy& p = c.policies[0];
+  EXPECT_EQ(p.forecast_metric, "order_flow_rate_forecast");
+  EXPECT_EQ(p.step, seconds(15));
+  EXPECT_DOUBLE_EQ(p.quantile, 0.9);
+  ASSERT_EQ(p.events.size(), 2u);
+  EXPECT_EQ(p.events[0].timezone, "America/New_York");
+  EXPECT_EQ(p.seasonality.size(), 2u);
+  ASSERT_TRUE(p.backtest.behavior.has_value());
+  EXPECT_EQ((*p.backtest.behavior->scale_up->policies)[0].value, 45);
+  EXPECT_EQ(*p.backtest.behavior->scale_down->stabilization_window_seconds, 300);
+}
+
+// Parses `yaml` expecting exactly one problem, and returns its "FILE:LINE:COLUMN: field: message".
+std::string OnlyError(const std::string& yaml) {
+  const LoadResult r = ParseConfig(yaml, "p.yaml");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_EQ(r.errors.size(), 1u);
+  std::string all;
+  for (const ConfigError& e : r.errors) all += e.ToString() + "\n";
+  return all.empty() ? all : all.substr(0, all.size() - 1);
+}
+
+constexpr char kHead[] = "policies:\n  - name: p\n    query: up\n";  // lines 1-3
+
+TEST(PolicyFileTest, UnknownKeyPointsAtTheKey) {
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    lead_time: 60s\n"),
+            "p.yaml:4:5: policies[0].lead_time: unknown key");
+  EXPECT_EQ(OnlyError("refreshh: 5s\npolicies: [{name: p, query: up}]\n"),
+            "p.yaml:1:1: refreshh: unknown key");
+}
+
+TEST(PolicyFileTest, WrongTypePointsAtTheValue) {
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    quantile: high\n"),
+            "p.yaml:4:15: policies[0].quantile: must be a number");
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    seasonality: 1d\n"),
+            "p.yaml:4:18: policies[0].seasonality: must be a list of durations");
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    backtest:\n      max_replicas: [3]\n"),
+            "p.yaml:5:21: policies[0].backtest.max_replicas: must be an integer");
+}
+
+TEST(PolicyFileTest, ImpossibleValues) {
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    quantile: 1.5\n"),
+            "p.yaml:4:15: policies[0].quantile: must be strictly between 0 and 1");
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    backtest: {min_replicas: 10, max_replicas: 5}\n"),
+            "p.yaml:4:48: policies[0].backtest.max_replicas: must be at least min_replicas");
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    step: 0s\n"),
+            "p.yaml:4:11: policies[0].step: must be greater than 0");
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    history: 1h\n    seasonality: [1d]\n"),
+            "p.yaml:5:19: policies[0].seasonality[0]: is longer than history (1h): the model "
+            "could never learn it");
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    step: 7s\n    seasonality: [1m]\n"),
+            "p.yaml:5:19: policies[0].seasonality[0]: must be a multiple of step (7s)");
+}
+
+TEST(PolicyFileTest, BadDurationsSayWhy) {
+  const std::string e = OnlyError(std::string(kHead) + "    lead: 60\n");
+  EXPECT_EQ(e.rfind("p.yaml:4:11: policies[0].lead: ", 0), 0u) << e;
+}
+
+TEST(PolicyFileTest, MissingRequiredFieldPointsAtTheMapping) {
+  EXPECT_EQ(OnlyError("policies:\n  - name: p\n"), "p.yaml:2:5: policies[0].query: is required");
+}
+
+TEST(PolicyFileTest, CronFieldsAndRanges) {
+  const std::string events = std::string(kHead) + "    events:\n      - name: open\n";
+  EXPECT_EQ(OnlyError(events + "        schedule: \"30 25 * * 1-5\"\n"),
+            "p.yaml:6:19: policies[0].events[0].schedule: hour: 25 is out of range 0-23");
+  EXPECT_EQ(OnlyError(events + "        schedule: \"30 9 * *\"\n"),
+            "p.yaml:6:19: policies[0].events[0].schedule: must have 5 fields (minute hour "
+            "day-of-month month day-of-week), found 4");
+  EXPECT_EQ(OnlyError(events + "        schedule: \"*/0 9 * * *\"\n"),
+            "p.yaml:6:19: policies[0].events[0].schedule: minute: step '0' must be a positive "
+            "number");
+  EXPECT_EQ(OnlyError(events + "        schedule: \"0 9 * * 5-1\"\n"),
+            "p.yaml:6:19: policies[0].events[0].schedule: day-of-week: range 5-1 is backwards");
+}
+
+TEST(PolicyFileTest, UnknownTimeZone) {
+  EXPECT_EQ(OnlyError(std::string(kHead) +
+                      "    events:\n      - {name: open, schedule: \"30 9 * * 1-5\", "
+                      "timezone: America/New_Yrok}\n"),
+            "p.yaml:5:58: policies[0].events[0].timezone: unknown time zone 'America/New_Yrok' "
+            "(not in the system tzdata)");
+}
+
+TEST(PolicyFileTest, YamlSyntaxError) {
+  const LoadResult r = ParseConfig("policies:\n  - name: [p\n", "p.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_GT(r.errors[0].line, 0);
+  EXPECT_NE(r.errors[0].message.find("YAML syntax error"), std::string::npos);
+}
+
+TEST(PolicyFileTest, ReportsEveryProblemInFileOrder) {
+  const LoadResult r = ParseConfig(
+      std::string(kHead) + "    quantile: 2\n    lead: soon\n    colour: red\n", "p.yaml");
+  ASSERT_EQ(r.errors.size(), 3u);
+  EXPECT_EQ(r.errors[0].field, "policies[0].quantile");
+  EXPECT_EQ(r.errors[1].field, "policies[0].lead");
+  EXPECT_EQ(r.errors[2].ToString(), "p.yaml:6:5: policies[0].colour: unknown key");
+}
+
+TEST(PolicyFileTest, UnreadableFileIsOneErrorWithoutPosition) {
+  const LoadResult r = LoadConfigFile("/nonexistent/policy.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].ToString(), "/nonexistent/policy.yaml: cannot read file");
+}
+
+TEST(PolicyFileTest, DuplicateMetricNamesAcrossPolicies) {
+  const LoadResult r = ParseConfig(
+      "policies:\n  - {name: a, query: up}\n  - {name: b, query: up, metrics: {observed: a}}\n",
+      "p.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].ToString(),
+            "p.yaml:3:5: policies[1]: serves metric a which another policy already serves");
+}
+
+}  // namespace
+}  // namespace prescale::policies
