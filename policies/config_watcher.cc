@@ -1,0 +1,110 @@
+#include "policies/config_watcher.h"
+
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "common/log.h"
+
+namespace prescale::policies {
+namespace {
+
+// The whole file, or nullopt if it cannot be opened (e.g. mid-way through a non-atomic edit).
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return text.str();
+}
+
+}  // namespace
+
+ConfigWatcher::ConfigWatcher(std::string path, std::shared_ptr<const Config> initial,
+                             OnConfig on_config, OnError on_error, Duration poll_interval)
+    : path_(std::move(path)),
+      on_config_(std::move(on_config)),
+      on_error_(std::move(on_error)),
+      poll_interval_(poll_interval),
+      current_(std::move(initial)) {}
+
+ConfigWatcher::~ConfigWatcher() { Stop(); }
+
+void ConfigWatcher::Start() {
+  {
+    std::lock_guard lock(check_mu_);
+    if (current_ != nullptr) {
+      // The caller already runs on this content: remember it without delivering it again.
+      if (auto content = ReadFile(path_)) {
+        last_content_ = std::move(*content);
+        seen_any_ = true;
+      }
+    }
+  }
+  if (current() == nullptr) CheckNow();
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void ConfigWatcher::Stop() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ConfigWatcher::Loop() {
+  std::unique_lock lock(stop_mu_);
+  while (!stop_cv_.wait_for(lock, poll_interval_, [this] { return stopping_; })) {
+    lock.unlock();
+    CheckNow();
+    lock.lock();
+  }
+}
+
+bool ConfigWatcher::CheckNow() {
+  std::lock_guard lock(check_mu_);
+  std::optional<std::string> content = ReadFile(path_);
+  if (!content) {
+    // Transient during some updates; report once, keep the last good configuration.
+    if (!last_unreadable_) {
+      log::Warn("policy file unreadable; keeping the last good configuration", {{"file", path_}});
+      last_unreadable_ = true;
+    }
+    return false;
+  }
+  last_unreadable_ = false;
+  if (seen_any_ && *content == last_content_) return false;
+  seen_any_ = true;
+  last_content_ = *content;
+
+  LoadResult result = ParseConfig(*content, path_);
+  if (!result.config) {
+    failures_.fetch_add(1);
+    for (const ConfigError& e : result.errors) {
+      log::Error("policy file rejected; keeping the last good configuration",
+                 {{"file", path_}, {"error", e.ToString()}});
+    }
+    if (on_error_) on_error_(result.errors);
+    return false;
+  }
+  auto config = std::make_shared<const Config>(std::move(*result.config));
+  {
+    std::lock_guard current_lock(current_mu_);
+    current_ = config;
+  }
+  reloads_.fetch_add(1);
+  log::Info("policy file reloaded",
+            {{"file", path_}, {"policies", static_cast<int64_t>(config->policies.size())}});
+  if (on_config_) on_config_(config);
+  return true;
+}
+
+std::shared_ptr<const Config> ConfigWatcher::current() const {
+  std::lock_guard lock(current_mu_);
+  return current_;
+}
+
+}  // namespace prescale::policies
