@@ -1,0 +1,62 @@
+// Authentication as an aggregated API server does it (k8s.io/apiserver delegating
+// authenticator), in this order:
+//  1. front-proxy: a client certificate verified against --requestheader-client-ca-file with an
+//     allowed CN; the user then comes from the X-Remote-User/-Group/-Extra-* headers. Those
+//     headers are ignored on every other connection;
+//  2. an ordinary client certificate verified against --client-ca-file: CN is the user, O the
+//     groups;
+//  3. a bearer token, reviewed by the kube-apiserver (TokenReview), results cached;
+//  4. otherwise system:anonymous, if anonymous requests are enabled.
+// A presented credential that fails (a certificate from a foreign CA, a rejected token, an
+// unreachable TokenReview endpoint) is 401, never anonymous. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apiserver/reviewers.h"
+#include "apiserver/ttl_cache.h"
+
+namespace prescale::apiserver {
+
+struct AuthenticationOptions {
+  std::vector<std::string> username_headers = {"X-Remote-User"};
+  std::vector<std::string> group_headers = {"X-Remote-Group"};
+  std::vector<std::string> extra_header_prefixes = {"X-Remote-Extra-"};
+  bool anonymous = true;
+  std::chrono::milliseconds token_cache_ttl = std::chrono::seconds(10);
+};
+
+struct AuthenticationResult {
+  enum class Outcome { kAuthenticated, kUnauthorized, kWouldBlock };
+  Outcome outcome = Outcome::kUnauthorized;
+  UserInfo user;
+  std::string reason;  // for logs, never the credential
+  bool from_remote = false;
+};
+
+class Authenticator {
+ public:
+  // `token_reviewer` may be null: bearer tokens are then refused.
+  Authenticator(AuthenticationOptions options, std::shared_ptr<TokenReviewer> token_reviewer);
+
+  // With allow_remote false, returns kWouldBlock instead of calling the TokenReview endpoint.
+  AuthenticationResult Authenticate(const ClientCertificate& certificate, const HeaderList& headers,
+                                    bool allow_remote);
+
+ private:
+  bool FromFrontProxy(const HeaderList& headers, UserInfo* user) const;
+  AuthenticationResult FromToken(std::string_view token, bool allow_remote);
+
+  AuthenticationOptions options_;
+  std::shared_ptr<TokenReviewer> token_reviewer_;
+  TtlCache<UserInfo> token_cache_;  // keyed by SHA-256 of the token, never the token itself
+};
+
+// Percent-decodes an X-Remote-Extra-* key suffix and lower-cases it, as the kube-apiserver
+// encodes them. Returns an empty string for malformed escapes.
+std::string DecodeExtraKey(std::string_view encoded);
+
+}  // namespace prescale::apiserver

@@ -1,0 +1,52 @@
+// The HTTP surface of the external metrics API server, independent of the transport: every
+// request is authenticated, authorized, routed, answered, and counted. Errors are Kubernetes
+// Status objects. Thread-safe: called concurrently from the I/O threads and the worker pool.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "apiserver/authenticator.h"
+#include "apiserver/authorizer.h"
+#include "apiserver/http_types.h"
+#include "apiserver/provider.h"
+#include "apiserver/request_info.h"
+#include "apiserver/server_metrics.h"
+
+namespace prescale::apiserver {
+
+struct HandlerOptions {
+  std::string version_json;                   // body of /version
+  std::function<std::string()> metrics_text;  // body of /metrics (Prometheus text format)
+};
+
+class ApiHandler {
+ public:
+  // All references must outlive the handler.
+  ApiHandler(const ExternalMetricsProvider& provider, Authenticator& authenticator,
+             Authorizer& authorizer, ServerMetrics& metrics, HandlerOptions options);
+
+  // With allow_blocking false, returns nullopt when answering needs a call to the kube-apiserver
+  // (an uncached token or access review); the caller then retries on a thread that may block.
+  std::optional<HttpResponse> Handle(const HttpRequest& request, bool allow_blocking);
+
+ private:
+  HttpResponse Dispatch(const HttpRequest& request, const RequestInfo& info, enum Route* route);
+  HttpResponse ListMetricValues(const HttpRequest& request, const RequestInfo& info);
+  HttpResponse Health(const HttpRequest& request, std::string_view name, bool ok,
+                      std::string_view failure);
+
+  const ExternalMetricsProvider& provider_;
+  Authenticator& authenticator_;
+  Authorizer& authorizer_;
+  ServerMetrics& metrics_;
+  HandlerOptions options_;
+};
+
+// A Status response with the given code and reason.
+HttpResponse StatusResponse(int code, std::string_view reason, std::string_view message,
+                            std::string_view details_json = {});
+
+}  // namespace prescale::apiserver

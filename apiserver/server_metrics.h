@@ -1,0 +1,55 @@
+// prescale's own metrics of the API surface: requests by path and code, their latency, and the
+// outcome of delegated authentication and authorization. Thread-safe.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <string_view>
+
+namespace prescale::apiserver {
+
+// The routes of the HTTP surface; the `path` label of the request metrics, so that its
+// cardinality stays bounded whatever clients send.
+enum class Route {
+  kList,
+  kResourceList,
+  kGroup,
+  kApis,
+  kOpenApiV2,
+  kOpenApiV3,
+  kVersion,
+  kHealthz,
+  kLivez,
+  kReadyz,
+  kMetrics,
+  kOther,
+  kCount
+};
+std::string_view RoutePath(Route route);
+
+class ServerMetrics {
+ public:
+  explicit ServerMetrics(prometheus::Registry& registry);
+
+  void RecordRequest(Route route, int code, double seconds);
+  enum class Delegation { kTokenReview, kSubjectAccessReview };
+  enum class Result { kAllowed, kDenied, kError };
+  void RecordDelegation(Delegation kind, Result result);
+
+ private:
+  static constexpr std::array<int, 10> kCodes = {200, 400, 401, 403, 404, 405, 406, 500, 503, 0};
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& latency_;
+  prometheus::Family<prometheus::Counter>& delegation_;
+  // Pre-created series: no label lookups on the request path.
+  std::array<std::array<prometheus::Counter*, kCodes.size()>, static_cast<size_t>(Route::kCount)>
+      request_counters_{};
+  std::array<prometheus::Histogram*, static_cast<size_t>(Route::kCount)> latency_histograms_{};
+  std::array<std::array<prometheus::Counter*, 3>, 2> delegation_counters_{};
+};
+
+}  // namespace prescale::apiserver
