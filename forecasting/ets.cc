@@ -1,0 +1,106 @@
+#include "forecasting/ets.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "forecasting/optimizer.h"
+
+namespace prescale::forecasting {
+namespace {
+
+// Parameters are chosen on at most this many recent buckets (fit time stays bounded).
+constexpr size_t kMaxFitWindow = 20000;
+
+}  // namespace
+
+EtsCore::EtsCore(bool trend, long season) : trend_(trend), m_(season >= 2 ? season : 0) {}
+
+std::string EtsCore::name() const { return m_ ? "holt_winters" : trend_ ? "holt" : "ses"; }
+
+// Classic heuristic: the mean deviation of each season position from its period's mean, over
+// the complete periods of `y` (centred so the season sums to zero).
+void EtsCore::InitSeason(std::span<const double> y, std::vector<double>* season) const {
+  season->assign(static_cast<size_t>(m_), 0.0);
+  const size_t m = static_cast<size_t>(m_);
+  const size_t periods = y.size() / m;
+  if (periods == 0) return;
+  for (size_t p = 0; p < periods; ++p) {
+    double mean = 0;
+    for (size_t i = 0; i < m; ++i) mean += y[p * m + i];
+    mean /= static_cast<double>(m);
+    for (size_t i = 0; i < m; ++i) (*season)[i] += (y[p * m + i] - mean) / periods;
+  }
+}
+
+double EtsCore::Sse(const EtsParams& p, std::span<const double> y) const {
+  std::vector<double> season = initial_season_;
+  double level = y[0] - (m_ ? season[0] : 0.0), slope = 0, sse = 0;
+  for (size_t t = 0; t < y.size(); ++t) {
+    double& s = m_ ? season[t % static_cast<size_t>(m_)] : level;  // `level` unused as s
+    const double seasonal = m_ ? s : 0.0;
+    const double e = y[t] - (level + p.phi * slope + seasonal);
+    sse += e * e;
+    level += p.phi * slope + p.alpha * e;
+    slope = p.phi * slope + p.beta * e;
+    if (m_) s += p.gamma * e;
+  }
+  return sse;
+}
+
+void EtsCore::FitParameters(double, std::span<const double> history) {
+  const size_t n = history.size();
+  std::span<const double> window = history.subspan(n > kMaxFitWindow ? n - kMaxFitWindow : 0);
+  if (m_) InitSeason(window, &initial_season_);
+  if (window.size() < 3) return;
+  if (!trend_ && !m_) {
+    auto f = [&](double a) { return Sse({a, 0, 1, 0}, window); };
+    params_.alpha = MinimizeGolden(f, 1e-4, 1.0, 32).x[0];
+  } else {
+    std::vector<Bounds> bounds = {{1e-4, 1.0}};
+    std::vector<double> x0 = {0.3};
+    if (trend_) bounds.push_back({0.0, 0.3}), bounds.push_back({0.8, 0.98});
+    if (trend_) x0.push_back(0.01), x0.push_back(0.9);
+    if (m_) bounds.push_back({0.0, 0.5}), x0.push_back(0.05);
+    auto unpack = [&](const std::vector<double>& x) {
+      EtsParams p{x[0], 0, 1, 0};
+      if (trend_) p.beta = x[1], p.phi = x[2];
+      if (m_) p.gamma = x.back();
+      return p;
+    };
+    auto f = [&](const std::vector<double>& x) { return Sse(unpack(x), window); };
+    params_ = unpack(MinimizeNelderMead(f, x0, bounds, 60 * static_cast<int>(x0.size())).x);
+  }
+  // The running state starts from the season seen at the beginning of the full history.
+  if (m_) InitSeason(history.first(std::min(n, 3 * static_cast<size_t>(m_))), &initial_season_);
+}
+
+void EtsCore::Reset(double) {
+  season_ = initial_season_;
+  if (m_ && season_.empty()) season_.assign(static_cast<size_t>(m_), 0.0);
+  level_ = slope_ = 0;
+  seen_ = 0;
+}
+
+void EtsCore::Observe(double y) {
+  double* s = m_ ? &season_[static_cast<size_t>(seen_ % m_)] : nullptr;
+  if (seen_ == 0) level_ = y - (s ? *s : 0.0);
+  const double e = y - (level_ + params_.phi * slope_ + (s ? *s : 0.0));
+  level_ += params_.phi * slope_ + params_.alpha * e;
+  slope_ = params_.phi * slope_ + params_.beta * e;
+  if (s) *s += params_.gamma * e;
+  ++seen_;
+}
+
+void EtsCore::PointPath(int h, double* out) const {
+  double damped = 0, phi_k = 1;
+  for (int k = 1; k <= h; ++k) {
+    phi_k *= params_.phi;
+    damped += phi_k;
+    const double s = m_ ? season_[static_cast<size_t>((seen_ + k - 1) % m_)] : 0.0;
+    out[k - 1] = level_ + damped * slope_ + s;
+  }
+}
+
+std::unique_ptr<PointModel> EtsCore::Clone() const { return std::make_unique<EtsCore>(*this); }
+
+}  // namespace prescale::forecasting

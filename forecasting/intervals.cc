@@ -1,0 +1,214 @@
+#include "forecasting/intervals.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace prescale::forecasting {
+namespace {
+
+constexpr int kMaxLead = 1024;
+constexpr long kMaxOrigins = 1500;
+constexpr long kMinBinCount = 20;   // one-step errors before an hour's own scale is trusted
+constexpr double kMinRate = 0.005;  // EWMA rate floor: memory of about 200 errors
+
+double Clean(double v) { return std::isfinite(v) ? std::max(0.0, v) : 0.0; }
+
+double SortedQuantile(const std::vector<double>& sorted, double q) {
+  const double pos = q * static_cast<double>(sorted.size() - 1);
+  const size_t i = static_cast<size_t>(pos);
+  if (i + 1 >= sorted.size()) return sorted.back();
+  const double f = pos - static_cast<double>(i);
+  return sorted[i] + f * (sorted[i + 1] - sorted[i]);
+}
+
+std::vector<int> HorizonGrid(int lead) {
+  std::vector<int> grid;
+  for (int k = 1; k < lead; k = k < 4 ? k + 1 : k + k / 2) grid.push_back(k);
+  grid.push_back(lead);
+  return grid;
+}
+
+}  // namespace
+
+ErrorScale::ErrorScale(double step_seconds) : by_hour_(step_seconds < 3600) {}
+
+void ErrorScale::Reset() {
+  value_.fill(0), count_.fill(0);
+  global_ = magnitude_ = 0;
+  global_count_ = 0;
+}
+
+int ErrorScale::Bin(double t) const {
+  double x = std::fmod(t, 86400.0);
+  if (x < 0) x += 86400.0;
+  return std::min(23, static_cast<int>(x / 3600.0));
+}
+
+void ErrorScale::Observe(double t, double abs_error, double abs_value) {
+  ++global_count_;
+  const double rate = std::max(kMinRate, 1.0 / static_cast<double>(global_count_));
+  global_ += rate * (abs_error - global_);
+  magnitude_ += rate * (abs_value - magnitude_);
+  if (!by_hour_) return;
+  const int b = Bin(t);
+  ++count_[b];
+  value_[b] += std::max(kMinRate, 1.0 / static_cast<double>(count_[b])) * (abs_error - value_[b]);
+}
+
+double ErrorScale::At(double t) const {
+  const double floor = 1e-9 * magnitude_ + 1e-12;
+  if (by_hour_) {
+    const int b = Bin(t);
+    if (count_[b] >= kMinBinCount) return std::max(floor, value_[b]);
+  }
+  return std::max(floor, global_);
+}
+
+CalibratedModel::CalibratedModel(std::unique_ptr<PointModel> core, double step_seconds,
+                                 int lead_steps)
+    : core_(std::move(core)),
+      step_(step_seconds),
+      lead_(std::clamp(lead_steps, 1, kMaxLead)),
+      horizons_(HorizonGrid(lead_)),
+      scale_(step_seconds) {}
+
+CalibratedModel::CalibratedModel(const CalibratedModel& o)
+    : core_(o.core_->Clone()),
+      step_(o.step_),
+      lead_(o.lead_),
+      horizons_(o.horizons_),
+      errors_(o.errors_),
+      score_(o.score_),
+      scale_(o.scale_),
+      next_time_(o.next_time_),
+      last_value_(o.last_value_),
+      seen_(o.seen_) {}
+
+std::unique_ptr<Model> CalibratedModel::Clone() const {
+  return std::make_unique<CalibratedModel>(*this);
+}
+
+double CalibratedModel::Sanitize(double value) const {
+  if (std::isfinite(value)) return std::max(0.0, value);
+  // A missing bucket: continue with the model's own expectation.
+  double p = 0;
+  core_->PointPath(1, &p);
+  return Clean(p);
+}
+
+void CalibratedModel::Observe(double y) {
+  double p = 0;
+  core_->PointPath(1, &p);
+  if (seen_ > 0) scale_.Observe(next_time_, std::abs(y - Clean(p)), y);
+  core_->Observe(y);
+  last_value_ = y;
+  next_time_ += step_;
+  ++seen_;
+}
+
+void CalibratedModel::Update(double value) {
+  if (std::isfinite(value)) return Observe(std::max(0.0, value));
+  const double filled = Sanitize(value);
+  core_->Observe(filled);  // advance time without teaching the scale a made-up error
+  last_value_ = filled;
+  next_time_ += step_;
+  ++seen_;
+}
+
+void CalibratedModel::Fit(double start, std::span<const double> raw) {
+  std::vector<double> y(raw.size());
+  double previous = 0;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    y[i] = std::isfinite(raw[i]) ? std::max(0.0, raw[i]) : previous;
+    previous = y[i];
+  }
+  core_->FitParameters(start, y);
+  core_->Reset(start);
+  scale_.Reset();
+  next_time_ = start, last_value_ = 0, seen_ = 0;
+  errors_.assign(horizons_.size(), {});
+  score_ = {};
+  const long n = static_cast<long>(y.size());
+  const long first_origin = std::max(2L, n / 4);
+  const long stride = std::max(1L, (n - first_origin) / kMaxOrigins);
+  path_.resize(lead_);
+  for (long i = 0; i < n; ++i) {
+    if (i >= first_origin && (i - first_origin) % stride == 0) {
+      core_->PointPath(lead_, path_.data());
+      for (size_t g = 0; g < horizons_.size(); ++g) {
+        const long target = i + horizons_[g] - 1;
+        if (target >= n) break;
+        const double err = y[target] - Clean(path_[horizons_[g] - 1]);
+        errors_[g].push_back(err / scale_.At(start + target * step_));
+      }
+      if (i + lead_ - 1 < n) {
+        ++score_.origins;
+        score_.mae_first += std::abs(y[i] - Clean(path_[0]));
+        score_.naive_first += std::abs(y[i] - y[i - 1]);
+        score_.mae_lead += std::abs(y[i + lead_ - 1] - Clean(path_[lead_ - 1]));
+        score_.naive_lead += std::abs(y[i + lead_ - 1] - y[i - 1]);
+      }
+    }
+    Observe(y[i]);
+  }
+  for (auto& e : errors_) std::sort(e.begin(), e.end());
+}
+
+double CalibratedModel::ErrorQuantile(int k, double q) const {
+  auto sample = [&](size_t g) -> const std::vector<double>* {
+    return errors_.size() > g && errors_[g].size() >= 20 ? &errors_[g] : nullptr;
+  };
+  if (k >= lead_) {
+    const auto* s = sample(horizons_.size() - 1);
+    const double z = s ? SortedQuantile(*s, q) : 1.25 * NormalQuantile(q) * std::sqrt(lead_);
+    return z * std::sqrt(static_cast<double>(k) / lead_);
+  }
+  const size_t hi = std::lower_bound(horizons_.begin(), horizons_.end(), k) - horizons_.begin();
+  const auto* s_hi = sample(hi);
+  if (!s_hi) return 1.25 * NormalQuantile(q) * std::sqrt(static_cast<double>(k));
+  if (horizons_[hi] == k || hi == 0) return SortedQuantile(*s_hi, q);
+  const auto* s_lo = sample(hi - 1);
+  if (!s_lo) return SortedQuantile(*s_hi, q);
+  const double f = static_cast<double>(k - horizons_[hi - 1]) / (horizons_[hi] - horizons_[hi - 1]);
+  return (1 - f) * SortedQuantile(*s_lo, q) + f * SortedQuantile(*s_hi, q);
+}
+
+std::vector<ForecastPoint> CalibratedModel::Forecast(int h, double q) const {
+  if (h <= 0) return {};
+  q = std::clamp(std::isfinite(q) ? q : 0.5, 0.001, 0.999);
+  if (static_cast<int>(path_.size()) < h) path_.resize(h);
+  core_->PointPath(h, path_.data());
+  std::vector<ForecastPoint> out(h);
+  for (int k = 1; k <= h; ++k) {
+    double mean = path_[k - 1];
+    if (!std::isfinite(mean)) mean = last_value_;
+    mean = std::max(0.0, mean);
+    const double t = next_time_ + (k - 1) * step_;
+    const double quantile = mean + ErrorQuantile(k, q) * scale_.At(t);
+    out[k - 1] = {mean, std::isfinite(quantile) ? std::max(0.0, quantile) : mean};
+  }
+  return out;
+}
+
+double NormalQuantile(double p) {
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
+                             1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                             6.680131188771972e+01, -1.328068155288572e+01};
+  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                             3.754408661907416e+00};
+  p = std::clamp(p, 1e-12, 1 - 1e-12);
+  if (p < 0.02425) {
+    const double q = std::sqrt(-2 * std::log(p));
+    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+           ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  if (p > 1 - 0.02425) return -NormalQuantile(1 - p);
+  const double q = p - 0.5, r = q * q;
+  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+         (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+}  // namespace prescale::forecasting

@@ -1,0 +1,84 @@
+// Prediction intervals from the empirical distribution of past forecast errors, and
+// CalibratedModel: the wrapper that turns any PointModel core into a public Model.
+//
+// Errors are normalised by a scale: an exponentially weighted mean absolute one-step error kept
+// per hour of the day (UTC) once that hour has enough data, globally before. At Fit, the core is
+// replayed over the history and, at up to ~1,500 origins in its later part, the errors of its
+// forecasts 1..K steps ahead (K = the lead hint) are divided by the scale at their target time.
+// The q-quantile forecast for k steps is mean + Q_k(q) * scale(target), where Q_k is the
+// empirical quantile of those normalised errors (interpolated between calibrated horizons;
+// beyond K it grows like sqrt(k / K)). So intervals are calibrated per horizon and widen and
+// narrow with the time of day.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "forecasting/model.h"
+#include "forecasting/point_model.h"
+
+namespace prescale::forecasting {
+
+// EWMA of absolute one-step errors per hour of the day. Copyable, not thread-safe.
+class ErrorScale {
+ public:
+  explicit ErrorScale(double step_seconds);
+  void Reset();
+  void Observe(double bucket_start, double abs_error, double abs_value);
+  // The scale for the bucket starting at `t`; > 0.
+  double At(double bucket_start) const;
+
+ private:
+  int Bin(double t) const;
+  bool by_hour_;
+  std::array<double, 24> value_{};
+  std::array<long, 24> count_{};
+  double global_ = 0, magnitude_ = 0;
+  long global_count_ = 0;
+};
+
+// Forecast errors of a core at origins in the later part of its fitting history, in units of
+// the core's mean absolute error (and of the naive forecast's, for model selection).
+struct CalibrationScore {
+  long origins = 0;
+  double mae_first = 0, naive_first = 0;  // 1 step ahead
+  double mae_lead = 0, naive_lead = 0;    // K steps ahead
+};
+
+class CalibratedModel final : public Model {
+ public:
+  // `lead_steps` >= 1: the horizon up to which intervals are calibrated (capped at 1024).
+  CalibratedModel(std::unique_ptr<PointModel> core, double step_seconds, int lead_steps);
+  CalibratedModel(const CalibratedModel& other);
+
+  std::string name() const override { return core_->name(); }
+  void Fit(double start_unix, std::span<const double> history) override;
+  void Update(double value) override;
+  std::vector<ForecastPoint> Forecast(int h, double q) const override;
+  std::unique_ptr<Model> Clone() const override;
+
+  const CalibrationScore& score() const { return score_; }
+
+ private:
+  double Sanitize(double value) const;
+  void Observe(double value);
+  // Normalised error quantile for k steps ahead.
+  double ErrorQuantile(int k, double q) const;
+
+  std::unique_ptr<PointModel> core_;
+  double step_;
+  int lead_;
+  std::vector<int> horizons_;                // calibrated horizons, ascending, last == lead_
+  std::vector<std::vector<double>> errors_;  // sorted normalised errors per calibrated horizon
+  CalibrationScore score_;
+  ErrorScale scale_;
+  double next_time_ = 0, last_value_ = 0;
+  long seen_ = 0;
+  mutable std::vector<double> path_;  // scratch for forecasts; no allocation per update
+};
+
+// Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9).
+double NormalQuantile(double p);
+
+}  // namespace prescale::forecasting

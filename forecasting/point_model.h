@@ -1,0 +1,36 @@
+// Internal: the point-forecast core that every named model implements. CalibratedModel
+// (intervals.h) wraps a core with input sanitising, prediction intervals and output clamping to
+// make a public Model. Not thread-safe; cores are plain copyable values behind Clone().
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+
+namespace prescale::forecasting {
+
+class PointModel {
+ public:
+  virtual ~PointModel() = default;
+
+  virtual std::string name() const = 0;
+
+  // Chooses parameters (and initial seasonal state) from `history`, whose bucket i starts at
+  // `start_unix + i * step`. Values are finite and >= 0. Leaves the running state unspecified:
+  // callers follow with Reset and Observe.
+  virtual void FitParameters(double start_unix, std::span<const double> history) = 0;
+
+  // Forgets all observations, keeping parameters; the next observed bucket starts at `start_unix`.
+  virtual void Reset(double start_unix) = 0;
+
+  // Consumes the next bucket (finite, >= 0). O(1) amortised, no allocation in steady state.
+  virtual void Observe(double value) = 0;
+
+  // Writes point forecasts for 1..h steps ahead to out[0..h-1]; h >= 1. May be negative or
+  // large; the caller clamps.
+  virtual void PointPath(int h, double* out) const = 0;
+
+  virtual std::unique_ptr<PointModel> Clone() const = 0;
+};
+
+}  // namespace prescale::forecasting
