@@ -1,0 +1,128 @@
+// Writes the JSON Schemas of the Kubernetes kinds that manifests/ uses, as test data.
+//
+//   npm pack @kubernetes/client-node@2.0.1 && tar xzf kubernetes-client-node-2.0.1.tgz
+//   node gen-schemas.mjs package ../schemas/kubernetes-1.36.json
+//
+// Source: the models of @kubernetes/client-node, which OpenAPI Generator produces from the
+// official Kubernetes OpenAPI spec (their header names the spec version). Each model lists its
+// fields with type and format (attributeTypeMap, in the .js file) and marks the optional ones
+// with `?` (the .d.ts file); that is all a structural schema needs. The result is strict, like
+// kubeconform's -strict: an object accepts only the fields the spec defines.
+import fs from "node:fs";
+import path from "node:path";
+
+// apiVersion/kind -> client-node model. Add a line when manifests/ starts using a new kind.
+const KINDS = {
+  "v1/Namespace": "V1Namespace",
+  "v1/ServiceAccount": "V1ServiceAccount",
+  "v1/ConfigMap": "V1ConfigMap",
+  "v1/Secret": "V1Secret",
+  "v1/Service": "V1Service",
+  "apps/v1/Deployment": "V1Deployment",
+  "policy/v1/PodDisruptionBudget": "V1PodDisruptionBudget",
+  "rbac.authorization.k8s.io/v1/ClusterRole": "V1ClusterRole",
+  "rbac.authorization.k8s.io/v1/ClusterRoleBinding": "V1ClusterRoleBinding",
+  "rbac.authorization.k8s.io/v1/Role": "V1Role",
+  "rbac.authorization.k8s.io/v1/RoleBinding": "V1RoleBinding",
+  "networking.k8s.io/v1/NetworkPolicy": "V1NetworkPolicy",
+  "scheduling.k8s.io/v1/PriorityClass": "V1PriorityClass",
+  "apiregistration.k8s.io/v1/APIService": "V1APIService",
+  "autoscaling/v2/HorizontalPodAutoscaler": "V2HorizontalPodAutoscaler",
+};
+
+const [pkgDir, outFile] = process.argv.slice(2);
+if (!pkgDir || !outFile) {
+  console.error("usage: node gen-schemas.mjs CLIENT_NODE_PACKAGE_DIR OUT.json");
+  process.exit(2);
+}
+const modelsDir = path.join(pkgDir, "dist/gen/models");
+const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8"));
+
+function readModel(name) {
+  const js = fs.readFileSync(path.join(modelsDir, `${name}.js`), "utf8");
+  const dts = fs.readFileSync(path.join(modelsDir, `${name}.d.ts`), "utf8");
+  const m = js.match(new RegExp(`${name}\\.attributeTypeMap = (\\[[\\s\\S]*?\\]);`));
+  if (!m) throw new Error(`${name}: no attributeTypeMap`);
+  const attrs = JSON.parse(m[1]);
+  const optional = new Set();
+  const present = new Set();
+  for (const line of dts.split("\n")) {
+    const f = line.match(/^\s+'([^']+)'(\?)?:/);
+    if (f) {
+      present.add(f[1]);
+      if (f[2]) optional.add(f[1]);
+    }
+  }
+  for (const a of attrs) {
+    if (!present.has(a.name)) throw new Error(`${name}.${a.name}: not declared in the .d.ts`);
+  }
+  const spec = js.match(/OpenAPI spec version: (\S+)/);
+  return { attrs, optional, spec: spec && spec[1] };
+}
+
+const definitions = {};
+let specVersion = null;
+
+function typeSchema(type, format) {
+  let m;
+  if ((m = type.match(/^Array<(.+)>$/))) return { type: "array", items: typeSchema(m[1], "") };
+  if ((m = type.match(/^\{ \[key: string\]: (.+); \}$/)))
+    return { type: "object", additionalProperties: typeSchema(m[1], "") };
+  switch (type) {
+    case "string":
+      return format === "byte"
+        ? { type: "string", contentEncoding: "base64", pattern: "^[A-Za-z0-9+/]*={0,2}$" }
+        : { type: "string" };
+    case "Date":
+      return { type: "string", format: "date-time" };
+    case "number":
+      return format === "int32" || format === "int64" ? { type: "integer", format } : { type: "number" };
+    case "boolean":
+      return { type: "boolean" };
+    case "any":
+    case "object":
+      return {};
+    case "IntOrString":
+      return { anyOf: [{ type: "integer" }, { type: "string" }] };
+  }
+  if (/^[A-Z][A-Za-z0-9]+$/.test(type)) {
+    addModel(type);
+    return { $ref: `#/definitions/${type}` };
+  }
+  throw new Error(`unknown type ${type}`);
+}
+
+function addModel(name) {
+  if (definitions[name]) return;
+  definitions[name] = {}; // placeholder against cycles (JSONSchemaProps refers to itself)
+  const { attrs, optional, spec } = readModel(name);
+  if (spec) {
+    if (specVersion && specVersion !== spec) throw new Error(`mixed spec versions ${specVersion} ${spec}`);
+    specVersion = spec;
+  }
+  const properties = {};
+  for (const a of attrs) properties[a.baseName] = typeSchema(a.type, a.format);
+  const required = attrs.filter((a) => !optional.has(a.name)).map((a) => a.baseName);
+  definitions[name] = { type: "object", properties, additionalProperties: false };
+  if (required.length) definitions[name].required = required;
+}
+
+const kinds = {};
+for (const [gvk, model] of Object.entries(KINDS)) {
+  addModel(model);
+  const slash = gvk.lastIndexOf("/");
+  kinds[gvk] = { apiVersion: gvk.slice(0, slash), kind: gvk.slice(slash + 1), definition: model };
+}
+const sorted = Object.fromEntries(Object.keys(definitions).sort().map((k) => [k, definitions[k]]));
+const out = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  $comment:
+    `Generated by tests/manifests/tools/gen-schemas.mjs from ${pkg.name}@${pkg.version} ` +
+    `(models generated from the Kubernetes OpenAPI spec ${specVersion}). Do not edit.`,
+  "x-kubernetes-openapi-spec": specVersion,
+  "x-source": `${pkg.name}@${pkg.version}`,
+  kinds,
+  definitions: sorted,
+};
+fs.writeFileSync(outFile, JSON.stringify(out, null, 1) + "\n");
+console.error(`wrote ${outFile}: ${Object.keys(kinds).length} kinds, ${Object.keys(sorted).length} definitions, spec ${specVersion}`);
