@@ -8,8 +8,9 @@
 
 int main(int argc, char** argv) {
   using namespace prescale::adapter;
-  CLI::App app{"prescale: forecasts demand from Prometheus and serves it to the Kubernetes HPA "
-               "through the external metrics API, so deployments scale ahead of load."};
+  CLI::App app{
+      "prescale: forecasts demand from Prometheus and serves it to the Kubernetes HPA "
+      "through the external metrics API, so deployments scale ahead of load."};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show the help of every command");
   std::map<CLI::App*, CommandRunner> runners;

@@ -1,10 +1,141 @@
+#include <prometheus/text_serializer.h>
+#include <signal.h>
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "adapter/adapter_metrics.h"
+#include "adapter/auth_setup.h"
 #include "adapter/commands.h"
+#include "adapter/demo_source.h"
+#include "adapter/serve_options.h"
+#include "adapter/snapshot_provider.h"
+#include "apiserver/handler.h"
+#include "apiserver/serving_certs.h"
+#include "apiserver/tls_server.h"
+#include "common/build_info.h"
+#include "common/log.h"
+#include "policies/policy_file.h"
 
 namespace prescale::adapter {
-CommandRunner AddServeCommand(CLI::App& app) {
-  app.add_subcommand("serve", "Run the adapter");
-  return [] { return 1; };
+namespace {
+
+std::string VersionJson() {
+  const std::string version = build::kVersion;
+  return nlohmann::json({{"major", version.substr(0, version.find('.'))},
+                         {"minor", version.substr(version.find('.') + 1, 1)},
+                         {"gitVersion", "v" + version},
+                         {"gitCommit", build::kGitCommit},
+                         {"gitTreeState", ""},
+                         {"buildDate", build::kBuildDate},
+                         {"goVersion", ""},
+                         {"compiler", build::kCompiler},
+                         {"platform", "linux/amd64"}})
+      .dump();
 }
+
+// Blocks until SIGTERM or SIGINT.
+void WaitForTermination() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int signal = 0;
+  sigwait(&set, &signal);
+  log::Info("shutting down", {{"signal", signal}});
+}
+
+int RunServe(const ServeOptions& o) {
+  log::Level level = log::Level::kInfo;
+  log::ParseLevel(o.log_level, &level);
+  log::SetLevel(level);
+
+  // Threads started below inherit this mask, so only WaitForTermination sees the signals.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  const policies::LoadResult loaded = policies::LoadConfigFile(o.config_file);
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors) std::cerr << e.ToString() << "\n";
+    return 2;
+  }
+  policies::Config config = *loaded.config;
+  if (!o.prometheus_url.empty()) config.prometheus.url = o.prometheus_url;
+  if (!o.demo_data) {
+    std::cerr << "prescale serve: reading Prometheus is not implemented yet; run with --demo-data "
+                 "to serve synthetic demo values\n";
+    return 2;
+  }
+
+  try {
+    AuthComponents auth = BuildAuth(o);
+    const apiserver::ServingCertFiles cert =
+        apiserver::ResolveServingCert(o.tls_cert_file, o.tls_private_key_file, o.cert_dir);
+    if (cert.generated)
+      log::Info("generated a self-signed serving certificate", {{"file", cert.cert_file}});
+
+    auto registry = std::make_shared<prometheus::Registry>();
+    apiserver::ServerMetrics server_metrics(*registry);
+    AdapterMetrics adapter_metrics(*registry, config);
+    adapter_metrics.OnConfigReload(true);
+
+    SnapshotHolder holder;
+    SnapshotProvider provider(holder);
+    apiserver::HandlerOptions handler_options;
+    handler_options.version_json = VersionJson();
+    handler_options.metrics_text = [registry, &adapter_metrics] {
+      adapter_metrics.UpdateBeforeScrape();
+      std::ostringstream out;
+      prometheus::TextSerializer().Serialize(out, registry->Collect());
+      return out.str();
+    };
+    apiserver::ApiHandler handler(provider, *auth.authenticator, *auth.authorizer, server_metrics,
+                                  handler_options);
+
+    apiserver::TlsServerOptions server_options;
+    server_options.bind_address = o.bind_address;
+    server_options.port = static_cast<uint16_t>(o.secure_port);
+    server_options.io_threads = o.io_threads;
+    server_options.cert_file = cert.cert_file;
+    server_options.key_file = cert.key_file;
+    apiserver::TlsServer server(server_options, *auth.verifier, handler);
+    server.Start();
+    log::Info("serving the external metrics API",
+              {{"address", o.bind_address},
+               {"port", static_cast<int64_t>(server.port())},
+               {"policies", static_cast<int64_t>(config.policies.size())}});
+
+    DemoDataSource source(config, holder, o.demo_series, [&adapter_metrics](const Snapshot& s) {
+      adapter_metrics.OnSnapshotPublished(s);
+    });
+    source.Start();
+    WaitForTermination();
+    source.Stop();
+    server.Stop();
+    return 0;
+  } catch (const SetupError& e) {
+    std::cerr << "prescale serve: " << e.what() << "\n";
+    return e.exit_code;
+  } catch (const std::exception& e) {
+    std::cerr << "prescale serve: " << e.what() << "\n";
+    return 2;
+  }
+}
+
+}  // namespace
+
+CommandRunner AddServeCommand(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Run the adapter: serve forecasts through the Kubernetes external metrics API");
+  auto options = std::make_shared<ServeOptions>();
+  AddServeFlags(*cmd, *options);
+  return [options] { return RunServe(*options); };
+}
+
 }  // namespace prescale::adapter

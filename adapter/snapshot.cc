@@ -1,0 +1,57 @@
+#include "adapter/snapshot.h"
+
+#include <algorithm>
+
+#include "apiserver/api_types.h"
+
+namespace prescale::adapter {
+
+Snapshot::Snapshot(std::chrono::system_clock::time_point built_at,
+                   std::vector<ServedMetric> metrics, bool complete)
+    : built_at_(built_at), complete_(complete) {
+  for (ServedMetric& m : metrics) {
+    std::sort(m.values.begin(), m.values.end(),
+              [](const auto& a, const auto& b) { return a.labels < b.labels; });
+    for (apiserver::ExternalMetricValue& v : m.values)
+      v.json = apiserver::EncodeExternalMetricValue(v);
+    std::string name = m.name;
+    metrics_.emplace(std::move(name), std::move(m));
+  }
+}
+
+const ServedMetric* Snapshot::Find(std::string_view name) const {
+  const auto it = metrics_.find(name);
+  return it == metrics_.end() ? nullptr : &it->second;
+}
+
+namespace {
+std::atomic<uint64_t> next_holder_id{1};
+
+struct ThreadCache {
+  uint64_t holder_id = 0;
+  uint64_t version = 0;
+  std::shared_ptr<const Snapshot> snapshot;
+};
+thread_local ThreadCache thread_cache;
+}  // namespace
+
+SnapshotHolder::SnapshotHolder() : id_(next_holder_id.fetch_add(1)) {}
+
+std::shared_ptr<const Snapshot> SnapshotHolder::Current() const {
+  const uint64_t version = version_.load(std::memory_order_acquire);
+  ThreadCache& cache = thread_cache;
+  if (cache.holder_id == id_ && cache.version == version) return cache.snapshot;
+  std::lock_guard lock(mu_);
+  cache.holder_id = id_;
+  cache.version = version_.load(std::memory_order_relaxed);
+  cache.snapshot = current_;
+  return cache.snapshot;
+}
+
+void SnapshotHolder::Publish(std::shared_ptr<const Snapshot> snapshot) {
+  std::lock_guard lock(mu_);
+  current_ = std::move(snapshot);
+  version_.fetch_add(1, std::memory_order_release);
+}
+
+}  // namespace prescale::adapter

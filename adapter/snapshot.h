@@ -1,0 +1,70 @@
+// The immutable snapshot of everything prescale serves, and the holder through which the
+// refresh loop publishes it. Like a LevelDB snapshot, a Snapshot never changes once built, so
+// any number of request threads read it without synchronization; the writer builds the next one
+// aside and publishes it with one pointer swap.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "apiserver/provider.h"
+
+namespace prescale::adapter {
+
+struct ServedMetric {
+  enum class State {
+    kOk,      // values are served
+    kNoData,  // nothing fetched yet: 503
+    kStale,   // data older than the policy's max_staleness: 503
+  };
+  std::string name;
+  std::string policy;
+  State state = State::kNoData;
+  std::string unavailable_reason;                      // for kNoData and kStale, the Status message
+  std::vector<apiserver::ExternalMetricValue> values;  // sorted by labels
+};
+
+class Snapshot {
+ public:
+  // Takes the metrics, sorts their series and precomputes each item's JSON. `complete` is false
+  // while the initial history is still being loaded.
+  Snapshot(std::chrono::system_clock::time_point built_at, std::vector<ServedMetric> metrics,
+           bool complete);
+
+  // nullptr when no metric has that name.
+  const ServedMetric* Find(std::string_view name) const;
+  const std::map<std::string, ServedMetric, std::less<>>& metrics() const { return metrics_; }
+  std::chrono::system_clock::time_point built_at() const { return built_at_; }
+  bool complete() const { return complete_; }
+
+ private:
+  std::chrono::system_clock::time_point built_at_;
+  std::map<std::string, ServedMetric, std::less<>> metrics_;
+  bool complete_;
+};
+
+// Publishes snapshots to request threads. Current() is wait-free while no new snapshot has been
+// published since the calling thread's previous call (it reuses a thread-local reference);
+// after a publish, each thread takes a mutex once to pick the new snapshot up.
+class SnapshotHolder {
+ public:
+  SnapshotHolder();
+
+  // Null until the first Publish().
+  std::shared_ptr<const Snapshot> Current() const;
+  void Publish(std::shared_ptr<const Snapshot> snapshot);
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
+ private:
+  const uint64_t id_;  // distinguishes holders in the thread-local cache
+  std::atomic<uint64_t> version_{0};
+  mutable std::mutex mu_;
+  std::shared_ptr<const Snapshot> current_;  // guarded by mu_
+};
+
+}  // namespace prescale::adapter

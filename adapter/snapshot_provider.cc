@@ -1,0 +1,37 @@
+#include "adapter/snapshot_provider.h"
+
+namespace prescale::adapter {
+
+using apiserver::ProviderError;
+
+std::vector<apiserver::MetricInfo> SnapshotProvider::ListAllExternalMetrics() const {
+  std::vector<apiserver::MetricInfo> out;
+  if (const auto snapshot = holder_.Current()) {
+    for (const auto& [name, metric] : snapshot->metrics()) out.push_back({name});
+  }
+  return out;
+}
+
+std::variant<apiserver::MetricValues, ProviderError> SnapshotProvider::GetExternalMetric(
+    std::string_view /*ns*/, std::string_view metric,
+    const apiserver::LabelSelector& selector) const {
+  std::shared_ptr<const Snapshot> snapshot = holder_.Current();
+  if (!snapshot) return ProviderError{ProviderError::Kind::kUnavailable, "no data loaded yet"};
+  const ServedMetric* served = snapshot->Find(metric);
+  if (!served) return ProviderError{ProviderError::Kind::kNotFound, ""};
+  if (served->state != ServedMetric::State::kOk)
+    return ProviderError{ProviderError::Kind::kUnavailable, served->unavailable_reason};
+  apiserver::MetricValues values;
+  for (const apiserver::ExternalMetricValue& v : served->values) {
+    if (selector.Matches(v.labels)) values.items.push_back(&v);
+  }
+  values.owner = std::move(snapshot);
+  return values;
+}
+
+bool SnapshotProvider::Ready() const {
+  const auto snapshot = holder_.Current();
+  return snapshot && snapshot->complete();
+}
+
+}  // namespace prescale::adapter

@@ -1,0 +1,276 @@
+#include "apiserver/kube_client.h"
+
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <yaml-cpp/yaml.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace prescale::apiserver {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string Base64Decode(const std::string& in) {
+  std::string out((in.size() / 4 + 1) * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
+  if (n < 0) return "";
+  size_t len = static_cast<size_t>(n);
+  // EVP_DecodeBlock counts padding bytes as output.
+  for (size_t i = in.size(); i > 0 && in[i - 1] == '='; --i) --len;
+  out.resize(len);
+  return out;
+}
+
+// Reads `key` or `key-data` (base64) of a kubeconfig map into *pem.
+bool ReadPemField(const YAML::Node& map, const std::string& key, const std::filesystem::path& base,
+                  std::string* pem, std::string* error) {
+  if (const YAML::Node data = map[key + "-data"]) {
+    *pem = Base64Decode(data.as<std::string>());
+    if (pem->empty()) *error = key + "-data is not valid base64";
+    return !pem->empty();
+  }
+  if (const YAML::Node file = map[key]) {
+    std::filesystem::path p = file.as<std::string>();
+    if (p.is_relative()) p = base / p;
+    std::optional<std::string> text = ReadFile(p.string());
+    if (!text) *error = "cannot read " + key + " " + p.string();
+    if (text) *pem = std::move(*text);
+    return text.has_value();
+  }
+  return true;
+}
+
+YAML::Node FindNamed(const YAML::Node& list, const std::string& name, const char* field) {
+  if (list && list.IsSequence()) {
+    for (const YAML::Node& item : list) {
+      if (item["name"] && item["name"].as<std::string>() == name) return item[field];
+    }
+  }
+  return YAML::Node();
+}
+
+bool UsePem(ssl::context& ctx, const KubeClientConfig& c, std::string* error) {
+  beast::error_code ec;
+  if (c.insecure_skip_tls_verify) {
+    ctx.set_verify_mode(ssl::verify_none);
+  } else {
+    ctx.set_verify_mode(ssl::verify_peer);
+    if (c.ca_pem.empty())
+      ctx.set_default_verify_paths(ec);
+    else
+      ctx.add_certificate_authority(net::buffer(c.ca_pem), ec);
+    if (ec) return *error = "bad certificate-authority: " + ec.message(), false;
+  }
+  if (!c.client_cert_pem.empty()) {
+    ctx.use_certificate_chain(net::buffer(c.client_cert_pem), ec);
+    if (!ec) ctx.use_private_key(net::buffer(c.client_key_pem), ssl::context::pem, ec);
+    if (ec) return *error = "bad client certificate or key: " + ec.message(), false;
+  }
+  return true;
+}
+
+struct Url {
+  std::string host;
+  std::string port = "443";
+};
+
+std::optional<Url> ParseServer(const std::string& server) {
+  const std::string prefix = "https://";
+  if (server.rfind(prefix, 0) != 0) return std::nullopt;
+  std::string rest = server.substr(prefix.size());
+  rest = rest.substr(0, rest.find('/'));
+  Url url;
+  if (!rest.empty() && rest.front() == '[') {  // [::1]:6443
+    const size_t close = rest.find(']');
+    if (close == std::string::npos) return std::nullopt;
+    url.host = rest.substr(1, close - 1);
+    if (close + 1 < rest.size() && rest[close + 1] == ':') url.port = rest.substr(close + 2);
+  } else {
+    const size_t colon = rest.rfind(':');
+    url.host = rest.substr(0, colon);
+    if (colon != std::string::npos) url.port = rest.substr(colon + 1);
+  }
+  if (url.host.empty()) return std::nullopt;
+  return url;
+}
+
+}  // namespace
+
+std::optional<KubeClientConfig> LoadKubeconfig(const std::string& path, std::string* error) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const std::exception& e) {
+    *error = "cannot read kubeconfig " + path + ": " + e.what();
+    return std::nullopt;
+  }
+  const std::filesystem::path base = std::filesystem::path(path).parent_path();
+  try {
+    std::string context_name =
+        root["current-context"] ? root["current-context"].as<std::string>() : "";
+    YAML::Node context = FindNamed(root["contexts"], context_name, "context");
+    if (!context && root["contexts"] && root["contexts"].size() > 0)
+      context = root["contexts"][0]["context"];
+    if (!context) {
+      *error = "kubeconfig " + path + " has no usable context";
+      return std::nullopt;
+    }
+    const YAML::Node cluster =
+        FindNamed(root["clusters"], context["cluster"].as<std::string>(""), "cluster");
+    const YAML::Node user = FindNamed(root["users"], context["user"].as<std::string>(""), "user");
+    if (!cluster || !cluster["server"]) {
+      *error = "kubeconfig " + path + ": the current context's cluster has no server";
+      return std::nullopt;
+    }
+    KubeClientConfig c;
+    c.server = cluster["server"].as<std::string>();
+    c.insecure_skip_tls_verify = cluster["insecure-skip-tls-verify"].as<bool>(false);
+    std::string why;
+    if (!ReadPemField(cluster, "certificate-authority", base, &c.ca_pem, &why) ||
+        (user && (!ReadPemField(user, "client-certificate", base, &c.client_cert_pem, &why) ||
+                  !ReadPemField(user, "client-key", base, &c.client_key_pem, &why)))) {
+      *error = "kubeconfig " + path + ": " + why;
+      return std::nullopt;
+    }
+    if (user && user["token"]) c.token = user["token"].as<std::string>();
+    if (user && user["tokenFile"]) {
+      std::filesystem::path p = user["tokenFile"].as<std::string>();
+      c.token_file = (p.is_relative() ? base / p : p).string();
+    }
+    if (!ParseServer(c.server)) {
+      *error = "kubeconfig " + path + ": server must be an https:// URL, got " + c.server;
+      return std::nullopt;
+    }
+    return c;
+  } catch (const YAML::Exception& e) {
+    *error = "kubeconfig " + path + ": " + e.what();
+    return std::nullopt;
+  }
+}
+
+std::optional<KubeClientConfig> InClusterConfig(std::string* error) {
+  const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
+  const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
+  const std::string dir = "/var/run/secrets/kubernetes.io/serviceaccount/";
+  if (!host || !port || !std::filesystem::exists(dir + "token")) {
+    *error = "not running in a cluster (no KUBERNETES_SERVICE_HOST or service-account token)";
+    return std::nullopt;
+  }
+  KubeClientConfig c;
+  const std::string h = host;
+  c.server = "https://" + (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" + port;
+  c.token_file = dir + "token";
+  std::optional<std::string> ca = ReadFile(dir + "ca.crt");
+  if (!ca) {
+    *error = "cannot read " + dir + "ca.crt";
+    return std::nullopt;
+  }
+  c.ca_pem = std::move(*ca);
+  return c;
+}
+
+KubeClient::KubeClient(KubeClientConfig config, std::chrono::milliseconds timeout)
+    : config_(std::move(config)), timeout_(timeout) {}
+
+KubeResponse KubeClient::Get(const std::string& path) const { return Call("GET", path, ""); }
+
+KubeResponse KubeClient::Post(const std::string& path, const std::string& json_body) const {
+  return Call("POST", path, json_body);
+}
+
+KubeResponse KubeClient::Call(const std::string& method, const std::string& path,
+                              const std::string& body) const {
+  KubeResponse result;
+  const std::optional<Url> url = ParseServer(config_.server);
+  if (!url) return result.error = "invalid server URL " + config_.server, result;
+  ssl::context ctx(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  if (!UsePem(ctx, config_, &result.error)) return result;
+  std::string token = config_.token;
+  if (!config_.token_file.empty()) {
+    std::optional<std::string> t = ReadFile(config_.token_file);
+    if (!t) return result.error = "cannot read token file " + config_.token_file, result;
+    token = *t;
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  }
+
+  net::io_context ioc;
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+  if (!config_.insecure_skip_tls_verify) {
+    beast::error_code ec;
+    const auto ip = net::ip::make_address(url->host, ec);
+    if (ec) {  // a host name: send SNI and check it
+      SSL_set_tlsext_host_name(stream.native_handle(), url->host.c_str());
+      stream.set_verify_callback(ssl::host_name_verification(url->host));
+    } else {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()), url->host.c_str());
+    }
+  }
+  http::request<http::string_body> req{method == "POST" ? http::verb::post : http::verb::get, path,
+                                       11};
+  req.set(http::field::host, url->host);
+  req.set(http::field::user_agent, "prescale");
+  req.set(http::field::accept, "application/json");
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  if (method == "POST") {
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+  }
+  req.prepare_payload();
+
+  auto call = [&]() -> net::awaitable<void> {
+    tcp::resolver resolver(ioc);
+    beast::get_lowest_layer(stream).expires_after(timeout_);
+    const auto endpoints =
+        co_await resolver.async_resolve(url->host, url->port, net::use_awaitable);
+    co_await beast::get_lowest_layer(stream).async_connect(endpoints, net::use_awaitable);
+    co_await stream.async_handshake(ssl::stream_base::client, net::use_awaitable);
+    co_await http::async_write(stream, req, net::use_awaitable);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(4 << 20);
+    co_await http::async_read(stream, buffer, parser, net::use_awaitable);
+    result.status = static_cast<int>(parser.get().result_int());
+    result.body = std::move(parser.get().body());
+  };
+  net::co_spawn(ioc, call(), [&](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      result.error = ex.what();
+    }
+  });
+  ioc.run();
+  if (!result.error.empty()) result.status = 0;
+  return result;
+}
+
+}  // namespace prescale::apiserver
