@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """manifests/Dockerfile without a container engine.
 
+  check_dockerfile.py                 the package list and the shape of both stages
+  check_dockerfile.py rootfs BINARY   the runtime stage's files, assembled here, run prescale
+
 The build stage must install exactly the packages of scripts/packages.txt, as scripts/install-deps
 reads them: the install command of the Dockerfile is executed here with a stub apt-get that
 records its arguments, and compared with the list install-deps computes with its own command.
@@ -140,7 +143,67 @@ def mutants():
     yield "a hand-written list", re.sub(r"grep -v .*?xargs apt-get install", "echo cmake | xargs apt-get install", text, count=1)
 
 
+def check_rootfs(binary):
+    """Runs the build stage's runtime-filesystem step on this machine (Debian 12, like the build
+    stage) into a temporary directory, then runs prescale inside it with chroot as user 65532:
+    the scratch image's files are enough to start, to read the time-zone database and to run
+    as non-root. Needs root for chroot; returns 77 (skipped) otherwise."""
+    if os.geteuid() != 0:
+        print("SKIPPED: chroot needs root")
+        return 77
+    if not os.access(binary, os.X_OK):
+        print(f"FAIL {binary} is not built")
+        return 1
+    with open(DOCKERFILE) as f:
+        build = stages(f.read())[0]
+    steps = [a for kw, a in build["steps"] if kw == "RUN" and "root=/rootfs" in a]
+    if len(steps) != 1:
+        print("FAIL the build stage has no single RUN that assembles root=/rootfs")
+        return 1
+    policy = os.path.join(ROOT, "manifests", "base", "policy-configmap.yaml")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from check_policy import configmap_file
+    with open(policy) as f:
+        policy_text = configmap_file(f.read(), "prescale-policy", "policy.yaml")
+    tmp = tempfile.mkdtemp(prefix="prescale-rootfs-")
+    try:
+        rootfs = os.path.join(tmp, "rootfs")
+        script = steps[0].replace("root=/rootfs", f"root='{rootfs}'").replace("build/bin/prescale", f"'{binary}'")
+        if "/rootfs" in script.replace(rootfs, ""):
+            print("FAIL could not redirect the step away from /rootfs")
+            return 1
+        run_bash(script)
+        files = sum(len(f) for _, _, f in os.walk(rootfs))
+        size = sum(os.path.getsize(os.path.join(d, x)) for d, _, fs in os.walk(rootfs) for x in fs
+                   if not os.path.islink(os.path.join(d, x)))
+        print(f"runtime file system: {files} files, {size / 1e6:.1f} MB")
+        os.makedirs(os.path.join(rootfs, "etc", "prescale"), exist_ok=True)
+        with open(os.path.join(rootfs, "etc", "prescale", "policy.yaml"), "w") as f:
+            f.write(policy_text)
+        rc = 0
+        for args in (["version"], ["check-config", "/etc/prescale/policy.yaml"]):
+            cmd = ["chroot", "--userspec=65532:65532", rootfs, "/usr/local/bin/prescale"] + args
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            out = (r.stdout + r.stderr).strip()
+            print(f"$ {' '.join(cmd[3:])}\n  exit {r.returncode}: {out}")
+            if r.returncode != 0:
+                rc = 1
+        # The control: without the time-zone database the calendar of the policy is rejected,
+        # so the run above really used the zoneinfo the step copied.
+        shutil.rmtree(os.path.join(rootfs, "usr", "share", "zoneinfo"))
+        r = subprocess.run(["chroot", "--userspec=65532:65532", rootfs, "/usr/local/bin/prescale",
+                            "check-config", "/etc/prescale/policy.yaml"], capture_output=True, text=True)
+        print(f"without /usr/share/zoneinfo: exit {r.returncode} (want non-zero)")
+        if r.returncode == 0:
+            rc = 1
+        return rc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "rootfs":
+        return check_rootfs(sys.argv[2])
     rc = 0
     problems = check(DOCKERFILE)
     for p in problems:
