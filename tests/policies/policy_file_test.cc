@@ -1,5 +1,7 @@
 #include "policies/policy_file.h"
 
+#include "policies/example_policy.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -9,47 +11,8 @@ namespace {
 
 using std::chrono::seconds;
 
-// The example of CONTRACT.md, verbatim: it must always load.
-constexpr char kContractExample[] = R"(prometheus:
-  url: http://127.0.0.1:9090
-  timeout: 10s
-refresh: 5s
-policies:
-  - name: order_flow_rate              # served as order_flow_rate and order_flow_rate_forecast
-    query: sum by (venue) (rate(orders_received_total[1m]))
-    step: 15s
-    history: 7d
-    lead: 60s
-    quantile: 0.9
-    model: auto
-    seasonality: [1d, 1w]
-    max_staleness: 10m
-    scale_down_hold: 5m
-    events:
-      - name: us_equities_open
-        schedule: "30 9 * * 1-5"       # cron: minute hour day-of-month month day-of-week
-        timezone: America/New_York
-      - name: us_equities_close
-        schedule: "0 16 * * 1-5"
-        timezone: America/New_York
-    metrics:
-      observed: order_flow_rate
-      forecast: order_flow_rate_forecast
-    backtest:                          # the deployment this policy scales, for backtests
-      min_replicas: 5
-      max_replicas: 50
-      pod_startup: 30s
-      behavior:                        # autoscaling/v2 HPA behavior, same schema
-        scaleUp:
-          stabilizationWindowSeconds: 0
-          policies: [{type: Pods, value: 45, periodSeconds: 15}]
-        scaleDown:
-          stabilizationWindowSeconds: 300
-          policies: [{type: Percent, value: 10, periodSeconds: 60}]
-)";
-
 TEST(PolicyFileTest, ContractExampleLoads) {
-  const LoadResult r = ParseConfig(kContractExample, "example.yaml");
+  const LoadResult r = ParseConfig(ExamplePolicyYaml(), "example.yaml");
   ASSERT_TRUE(r.errors.empty()) << r.errors[0].ToString();
   const Config& c = *r.config;
   EXPECT_EQ(c.refresh, seconds(5));
@@ -64,6 +27,8 @@ TEST(PolicyFileTest, ContractExampleLoads) {
   ASSERT_TRUE(p.backtest.behavior.has_value());
   EXPECT_EQ((*p.backtest.behavior->scale_up->policies)[0].value, 45);
   EXPECT_EQ(*p.backtest.behavior->scale_down->stabilization_window_seconds, 300);
+  EXPECT_TRUE(DefaultBacktestPolicy().events.empty());
+  EXPECT_EQ(DefaultBacktestPolicy().name, "order_flow_rate");
 }
 
 // Parses `yaml` expecting exactly one problem, and returns its "FILE:LINE:COLUMN: field: message".
