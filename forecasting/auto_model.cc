@@ -30,7 +30,7 @@ std::string AutoModel::name() const { return "auto(" + chosen_->name() + ")"; }
 
 std::vector<std::string> AutoModel::Candidates(size_t n) const {
   if (n < kMinHistory) return {"naive"};
-  std::vector<std::string> names = {"naive", "ses", "holt", "profile"};
+  std::vector<std::string> names = {"naive", "ses", "holt", "profile", "ses+profile"};
   const double span = static_cast<double>(n) * step_;
   if (first_period_ > 0 && span >= 1.5 * first_period_) names.push_back("seasonal_naive");
   return names;
@@ -38,20 +38,27 @@ std::vector<std::string> AutoModel::Candidates(size_t n) const {
 
 void AutoModel::Fit(double start, std::span<const double> history) {
   scores_.clear();
-  std::unique_ptr<CalibratedModel> best;
-  double best_score = std::numeric_limits<double>::infinity();
+  std::vector<std::unique_ptr<CalibratedModel>> fitted;
+  size_t best = 0;
   for (const std::string& name : Candidates(history.size())) {
-    std::unique_ptr<CalibratedModel> candidate = make_(name);
-    candidate->Fit(start, history);
-    const CalibrationScore& s = candidate->score();
+    fitted.push_back(make_(name));
+    fitted.back()->FitHoldout(start, history);
+    const CalibrationScore& s = fitted.back()->score();
     const double score =
         s.origins == 0
             ? std::numeric_limits<double>::max() / 2
             : 0.5 * (Relative(s.mae_first, s.naive_first) + Relative(s.mae_lead, s.naive_lead));
     scores_.emplace_back(name, score);
-    if (!best || score < best_score) best = std::move(candidate), best_score = score;
+    if (score < scores_[best].second) best = scores_.size() - 1;
   }
-  chosen_ = std::move(best);
+  // A combination close to the best is preferred: its holdout score is a noisy estimate, and
+  // combinations are the more robust choice out of sample.
+  for (size_t i = 0; i < scores_.size(); ++i) {
+    const bool combination = scores_[i].first.find('+') != std::string::npos;
+    if (combination && scores_[i].second <= kCombinationSlack * scores_[best].second) best = i;
+  }
+  fitted[best]->FitFinal(start, history);
+  chosen_ = std::move(fitted[best]);
 }
 
 }  // namespace prescale::forecasting

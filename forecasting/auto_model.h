@@ -2,8 +2,9 @@
 // rolling-origin error on the later part of the history (mean of its MAE relative to the naive
 // forecast at 1 step and at the lead). The candidates follow the cold-start chain: with fewer
 // than kMinHistory buckets only the observed value (naive); then the short-term models (SES,
-// damped trend); with a day of history the seasonal profile (daily; weekly from two weeks, and
-// event profiles once an event has been seen) and seasonal naive. Refit to move along the chain.
+// damped trend), the seasonal profile (whose daily part activates with a day of history, weekly
+// with two weeks, event profiles once an event has been seen), the mean of SES and profile,
+// and seasonal naive once 1.5 periods are there. Refit to move along the chain.
 #pragma once
 
 #include <functional>
@@ -18,6 +19,8 @@ namespace prescale::forecasting {
 class AutoModel final : public Model {
  public:
   static constexpr size_t kMinHistory = 10;
+  // A combination within this factor of the best score is chosen instead of the best.
+  static constexpr double kCombinationSlack = 1.02;
 
   // `make(name)` builds the named candidate, calibrated; never null for the names used here.
   using CandidateFactory = std::function<std::unique_ptr<CalibratedModel>(const std::string&)>;

@@ -32,19 +32,19 @@ void EtsCore::InitSeason(std::span<const double> y, std::vector<double>* season)
   }
 }
 
-double EtsCore::Sse(const EtsParams& p, std::span<const double> y) const {
+double EtsCore::Sae(const EtsParams& p, std::span<const double> y) const {
   std::vector<double> season = initial_season_;
-  double level = y[0] - (m_ ? season[0] : 0.0), slope = 0, sse = 0;
+  double level = y[0] - (m_ ? season[0] : 0.0), slope = 0, sae = 0;
   for (size_t t = 0; t < y.size(); ++t) {
     double& s = m_ ? season[t % static_cast<size_t>(m_)] : level;  // `level` unused as s
     const double seasonal = m_ ? s : 0.0;
     const double e = y[t] - (level + p.phi * slope + seasonal);
-    sse += e * e;
+    sae += std::abs(e);
     level += p.phi * slope + p.alpha * e;
     slope = p.phi * slope + p.beta * e;
     if (m_) s += p.gamma * e;
   }
-  return sse;
+  return sae;
 }
 
 void EtsCore::FitParameters(double, std::span<const double> history) {
@@ -53,7 +53,7 @@ void EtsCore::FitParameters(double, std::span<const double> history) {
   if (m_) InitSeason(window, &initial_season_);
   if (window.size() < 3) return;
   if (!trend_ && !m_) {
-    auto f = [&](double a) { return Sse({a, 0, 1, 0}, window); };
+    auto f = [&](double a) { return Sae({a, 0, 1, 0}, window); };
     params_.alpha = MinimizeGolden(f, 1e-4, 1.0, 32).x[0];
   } else {
     std::vector<Bounds> bounds = {{1e-4, 1.0}};
@@ -67,7 +67,7 @@ void EtsCore::FitParameters(double, std::span<const double> history) {
       if (m_) p.gamma = x.back();
       return p;
     };
-    auto f = [&](const std::vector<double>& x) { return Sse(unpack(x), window); };
+    auto f = [&](const std::vector<double>& x) { return Sae(unpack(x), window); };
     params_ = unpack(MinimizeNelderMead(f, x0, bounds, 60 * static_cast<int>(x0.size())).x);
   }
   // The running state starts from the season seen at the beginning of the full history.

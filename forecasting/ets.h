@@ -3,7 +3,8 @@
 // trend with one additive seasonal of m buckets (Holt-Winters):
 //   yhat = l + phi*b + s[t mod m],  e = y - yhat,
 //   l <- l + phi*b + alpha*e,  b <- phi*b + beta*e,  s[t mod m] <- s[t mod m] + gamma*e.
-// Parameters minimise the one-step squared error on a recent window (Nelder-Mead).
+// Parameters minimise the one-step absolute error on a recent window (Nelder-Mead): accuracy is
+// judged by MAE, and absolute error keeps bursts from dragging the fit (counts are spiky).
 #pragma once
 
 #include <vector>
@@ -36,8 +37,8 @@ class EtsCore final : public PointModel {
   const EtsParams& params() const { return params_; }
 
  private:
-  // One-step squared error of `p` over `y`, starting from the heuristic initial state.
-  double Sse(const EtsParams& p, std::span<const double> y) const;
+  // Sum of one-step absolute errors of `p` over `y`, from the heuristic initial state.
+  double Sae(const EtsParams& p, std::span<const double> y) const;
   void InitSeason(std::span<const double> y, std::vector<double>* season) const;
 
   bool trend_;

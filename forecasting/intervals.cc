@@ -11,7 +11,7 @@ constexpr long kMaxOrigins = 1500;
 constexpr long kMinBinCount = 20;   // one-step errors before an hour's own scale is trusted
 constexpr double kMinRate = 0.005;  // EWMA rate floor: memory of about 200 errors
 
-double Clean(double v) { return std::isfinite(v) ? std::max(0.0, v) : 0.0; }
+double NonNegative(double v) { return std::isfinite(v) ? std::max(0.0, v) : 0.0; }
 
 double SortedQuantile(const std::vector<double>& sorted, double q) {
   const double pos = q * static_cast<double>(sorted.size() - 1);
@@ -93,13 +93,13 @@ double CalibratedModel::Sanitize(double value) const {
   // A missing bucket: continue with the model's own expectation.
   double p = 0;
   core_->PointPath(1, &p);
-  return Clean(p);
+  return NonNegative(p);
 }
 
 void CalibratedModel::Observe(double y) {
   double p = 0;
   core_->PointPath(1, &p);
-  if (seen_ > 0) scale_.Observe(next_time_, std::abs(y - Clean(p)), y);
+  if (seen_ > 0) scale_.Observe(next_time_, std::abs(y - NonNegative(p)), y);
   core_->Observe(y);
   last_value_ = y;
   next_time_ += step_;
@@ -115,43 +115,66 @@ void CalibratedModel::Update(double value) {
   ++seen_;
 }
 
-void CalibratedModel::Fit(double start, std::span<const double> raw) {
+std::vector<double> CalibratedModel::Clean(std::span<const double> raw) {
   std::vector<double> y(raw.size());
   double previous = 0;
   for (size_t i = 0; i < raw.size(); ++i) {
     y[i] = std::isfinite(raw[i]) ? std::max(0.0, raw[i]) : previous;
     previous = y[i];
   }
-  core_->FitParameters(start, y);
+  return y;
+}
+
+void CalibratedModel::Replay(double start, const std::vector<double>& y, long first_origin) {
   core_->Reset(start);
   scale_.Reset();
   next_time_ = start, last_value_ = 0, seen_ = 0;
-  errors_.assign(horizons_.size(), {});
-  score_ = {};
   const long n = static_cast<long>(y.size());
-  const long first_origin = std::max(2L, n / 4);
   const long stride = std::max(1L, (n - first_origin) / kMaxOrigins);
   path_.resize(lead_);
   for (long i = 0; i < n; ++i) {
-    if (i >= first_origin && (i - first_origin) % stride == 0) {
+    if (first_origin > 0 && i >= first_origin && (i - first_origin) % stride == 0) {
       core_->PointPath(lead_, path_.data());
       for (size_t g = 0; g < horizons_.size(); ++g) {
         const long target = i + horizons_[g] - 1;
         if (target >= n) break;
-        const double err = y[target] - Clean(path_[horizons_[g] - 1]);
+        const double err = y[target] - NonNegative(path_[horizons_[g] - 1]);
         errors_[g].push_back(err / scale_.At(start + target * step_));
       }
       if (i + lead_ - 1 < n) {
         ++score_.origins;
-        score_.mae_first += std::abs(y[i] - Clean(path_[0]));
+        score_.mae_first += std::abs(y[i] - NonNegative(path_[0]));
         score_.naive_first += std::abs(y[i] - y[i - 1]);
-        score_.mae_lead += std::abs(y[i + lead_ - 1] - Clean(path_[lead_ - 1]));
+        score_.mae_lead += std::abs(y[i + lead_ - 1] - NonNegative(path_[lead_ - 1]));
         score_.naive_lead += std::abs(y[i + lead_ - 1] - y[i - 1]);
       }
     }
     Observe(y[i]);
   }
+}
+
+void CalibratedModel::FitHoldout(double start, std::span<const double> raw) {
+  const std::vector<double> y = Clean(raw);
+  const long n = static_cast<long>(y.size());
+  // Parameters (and seasonal profiles) come from the first three quarters only, so the errors
+  // on the last quarter, which calibrate the intervals and score the model, are out of sample.
+  const long cut = std::max(2L, n - n / 4);
+  errors_.assign(horizons_.size(), {});
+  score_ = {};
+  core_->FitParameters(start, std::span<const double>(y).first(std::min(n, cut)));
+  Replay(start, y, cut);
   for (auto& e : errors_) std::sort(e.begin(), e.end());
+}
+
+void CalibratedModel::FitFinal(double start, std::span<const double> raw) {
+  const std::vector<double> y = Clean(raw);
+  core_->FitParameters(start, y);
+  Replay(start, y, -1);
+}
+
+void CalibratedModel::Fit(double start, std::span<const double> history) {
+  FitHoldout(start, history);
+  FitFinal(start, history);
 }
 
 double CalibratedModel::ErrorQuantile(int k, double q) const {

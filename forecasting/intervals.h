@@ -58,9 +58,18 @@ class CalibratedModel final : public Model {
   std::vector<ForecastPoint> Forecast(int h, double q) const override;
   std::unique_ptr<Model> Clone() const override;
 
+  // Fit in two phases (Fit runs both): FitHoldout fits on the first three quarters of the
+  // history and measures out-of-sample errors on the last quarter (intervals and score());
+  // FitFinal refits the parameters on all of it and runs the state to its end.
+  void FitHoldout(double start_unix, std::span<const double> history);
+  void FitFinal(double start_unix, std::span<const double> history);
   const CalibrationScore& score() const { return score_; }
 
  private:
+  static std::vector<double> Clean(std::span<const double> raw);
+  // Runs the core and the scale from `start` over y; records errors at origins >= first_origin
+  // (none if first_origin <= 0).
+  void Replay(double start, const std::vector<double>& y, long first_origin);
   double Sanitize(double value) const;
   void Observe(double value);
   // Normalised error quantile for k steps ahead.

@@ -4,6 +4,7 @@
 #include "forecasting/auto_model.h"
 #include "forecasting/baselines.h"
 #include "forecasting/calendar.h"
+#include "forecasting/ensemble.h"
 #include "forecasting/ets.h"
 #include "forecasting/intervals.h"
 #include "forecasting/model.h"
@@ -13,8 +14,8 @@ namespace prescale::forecasting {
 namespace {
 
 const std::vector<std::string>& Names() {
-  static const std::vector<std::string> names = {"auto", "naive",        "seasonal_naive", "ses",
-                                                 "holt", "holt_winters", "profile"};
+  static const std::vector<std::string> names = {
+      "auto", "naive", "seasonal_naive", "ses", "holt", "holt_winters", "profile", "ses+profile"};
   return names;
 }
 
@@ -45,6 +46,12 @@ std::unique_ptr<PointModel> MakeCore(const std::string& name, const ModelSpec& s
     options.periods_seconds = spec.seasonality_seconds;
     options.events = events;
     return std::make_unique<ProfileCore>(options);
+  }
+  if (name == "ses+profile") {
+    std::vector<std::unique_ptr<PointModel>> members;
+    members.push_back(MakeCore("ses", spec, events));
+    members.push_back(MakeCore("profile", spec, events));
+    return std::make_unique<EnsembleCore>(name, std::move(members));
   }
   return nullptr;
 }

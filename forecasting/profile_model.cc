@@ -129,7 +129,7 @@ void ProfileCore::Optimize(double window_start, std::span<const double> y) {
     for (size_t e = 0; e < ne; ++e) offsets[i * ne + e] = events_[e].window.IndexAt(t);
   }
   std::vector<std::vector<double>> pv(np), ev(ne);
-  auto sse = [&](const std::vector<double>& x) {
+  auto sae = [&](const std::vector<double>& x) {
     Apply(x);
     for (size_t c = 0; c < np; ++c) pv[c] = periods_[c].initial;
     for (size_t e = 0; e < ne; ++e) ev[e] = events_[e].initial;
@@ -147,7 +147,7 @@ void ProfileCore::Optimize(double window_start, std::span<const double> y) {
       }
       if (i == 0) level = y[0] - s;
       const double err = y[i] - (level + s + params_.rho * last);
-      total += err * err;
+      total += std::abs(err);
       level += params_.alpha * err;
       last = err;
       for (size_t c = 0; c < np; ++c) {
@@ -171,7 +171,7 @@ void ProfileCore::Optimize(double window_start, std::span<const double> y) {
   bool any_event = false;
   for (const Event& e : events_) any_event |= e.active;
   if (any_event) x0.push_back(0.2), bounds.push_back({0.0, 1.0});
-  Apply(MinimizeNelderMead(sse, x0, bounds, kMaxEvaluations).x);
+  Apply(MinimizeNelderMead(sae, x0, bounds, kMaxEvaluations).x);
 }
 
 void ProfileCore::FitParameters(double start, std::span<const double> history) {

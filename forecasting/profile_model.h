@@ -7,7 +7,7 @@
 // season on a 1 s step costs 288 numbers, not 86,400, and each update touches two bins.
 // Profiles start from per-bin means of the fitting history (a day of history activates the
 // first period, two periods activate longer ones); alpha, rho and the gammas minimise the
-// one-step squared error on a recent window (Nelder-Mead).
+// one-step absolute error on a recent window (Nelder-Mead).
 #pragma once
 
 #include <vector>

@@ -1,0 +1,40 @@
+#include "forecasting/ensemble.h"
+
+#include <algorithm>
+
+namespace prescale::forecasting {
+
+EnsembleCore::EnsembleCore(std::string name, std::vector<std::unique_ptr<PointModel>> members)
+    : name_(std::move(name)), members_(std::move(members)) {}
+
+EnsembleCore::EnsembleCore(const EnsembleCore& other) : name_(other.name_) {
+  for (const auto& m : other.members_) members_.push_back(m->Clone());
+}
+
+void EnsembleCore::FitParameters(double start, std::span<const double> history) {
+  for (auto& m : members_) m->FitParameters(start, history);
+}
+
+void EnsembleCore::Reset(double start) {
+  for (auto& m : members_) m->Reset(start);
+}
+
+void EnsembleCore::Observe(double value) {
+  for (auto& m : members_) m->Observe(value);
+}
+
+void EnsembleCore::PointPath(int h, double* out) const {
+  std::fill(out, out + h, 0.0);
+  if (static_cast<int>(scratch_.size()) < h) scratch_.resize(h);
+  const double weight = 1.0 / static_cast<double>(members_.size());
+  for (const auto& m : members_) {
+    m->PointPath(h, scratch_.data());
+    for (int k = 0; k < h; ++k) out[k] += weight * scratch_[k];
+  }
+}
+
+std::unique_ptr<PointModel> EnsembleCore::Clone() const {
+  return std::make_unique<EnsembleCore>(*this);
+}
+
+}  // namespace prescale::forecasting
