@@ -1,6 +1,7 @@
 #include "tests/support/fake_kube_apiserver.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace prescale::testsupport {
 
@@ -71,6 +72,12 @@ FakeKubeApiserver::FakeKubeApiserver(Options options)
   server_options.cert_file = serving_cert_.cert_file.string();
   server_options.key_file = serving_cert_.key_file.string();
   server_options.client_ca_file = ca_->cert_file().string();
+  if (!options_.extra_client_ca_file.empty()) {
+    std::string extra = ReadFileOrEmpty(options_.extra_client_ca_file);
+    if (extra.empty()) throw std::runtime_error("cannot read " + options_.extra_client_ca_file);
+    server_options.client_ca_file =
+        dir_.WriteFile("client-ca-bundle.crt", ca_->cert_pem() + extra).string();
+  }
   server_ = std::make_unique<TlsHttpServer>(
       server_options, [this](const ServerRequest& request) { return Handle(request); });
 

@@ -74,7 +74,8 @@ struct RecordedRequest {
 // Serves HTTPS on 127.0.0.1 (ephemeral port, own thread) from construction to destruction, with a
 // serving certificate (SANs 127.0.0.1, localhost) from its own CA in its own TempDir.
 //
-// Callers must authenticate with a client certificate chaining to ca() (any CN) or with
+// Callers must authenticate with a client certificate chaining to ca() or to
+// Options::extra_client_ca_file (any CN), or with
 // `Bearer <caller_token()>`; anyone else gets 401 with a Status body. Routes:
 //   POST /apis/authentication.k8s.io/v1/tokenreviews         -> 201 TokenReview (token table)
 //   POST /apis/authorization.k8s.io/v1/subjectaccessreviews  -> 201 SubjectAccessReview
@@ -98,6 +99,8 @@ class FakeKubeApiserver {
     // CN and O of the client certificate issued for callers (caller_cert()).
     std::string caller_user = "system:serviceaccount:prescale:prescale";
     std::vector<std::string> caller_groups{"system:serviceaccounts"};
+    // PEM file of another CA whose client certificates are accepted too (besides ca()).
+    std::string extra_client_ca_file{};
   };
 
   FakeKubeApiserver();

@@ -227,11 +227,8 @@ bool WaitUntil(const std::function<bool()>& ready, std::chrono::milliseconds tim
   }
 }
 
-bool WaitForHttpsReady(int port, const std::string& path, std::chrono::milliseconds timeout,
-                       Process* process, int expected_status) {
-  HttpsClientOptions options;
-  options.port = port;
-  options.timeout = std::chrono::seconds(2);
+bool WaitForHttpsReady(const HttpsClientOptions& client, const HttpsRequest& request,
+                       std::chrono::milliseconds timeout, Process* process, int expected_status) {
   bool exited = false;
   bool ready = WaitUntil(
       [&] {
@@ -239,11 +236,21 @@ bool WaitForHttpsReady(int port, const std::string& path, std::chrono::milliseco
           exited = true;
           return true;
         }
-        HttpsResult result = HttpsGet(options, path);
+        HttpsResult result = HttpsSend(client, request);
         return result.response && result.response->status == expected_status;
       },
       timeout, std::chrono::milliseconds(100));
   return ready && !exited;
+}
+
+bool WaitForHttpsReady(int port, const std::string& path, std::chrono::milliseconds timeout,
+                       Process* process, int expected_status) {
+  HttpsClientOptions client;
+  client.port = port;
+  client.timeout = std::chrono::seconds(2);
+  HttpsRequest request;
+  request.target = path;
+  return WaitForHttpsReady(client, request, timeout, process, expected_status);
 }
 
 }  // namespace prescale::testsupport

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/https_client.h"
 #include "tests/support/temp_dir.h"
 
 namespace prescale::testsupport {
@@ -89,5 +90,10 @@ bool WaitUntil(const std::function<bool()>& ready, std::chrono::milliseconds tim
 // `expected_status`; false on timeout, or early if `process` is given and exits meanwhile.
 bool WaitForHttpsReady(int port, const std::string& path, std::chrono::milliseconds timeout,
                        Process* process = nullptr, int expected_status = 200);
+
+// The same with full client settings (CA to verify with, client certificate, headers...).
+bool WaitForHttpsReady(const HttpsClientOptions& client, const HttpsRequest& request,
+                       std::chrono::milliseconds timeout, Process* process = nullptr,
+                       int expected_status = 200);
 
 }  // namespace prescale::testsupport

@@ -427,6 +427,33 @@ TEST_F(FakeKubeApiserverTest, MalformedJsonIsABadRequest) {
 TEST_F(FakeKubeApiserverTest, WaitForHttpsReadySeesTheServer) {
   EXPECT_TRUE(WaitForHttpsReady(fake_.port(), "/nope", 5s, nullptr, 401));
   EXPECT_FALSE(WaitForHttpsReady(fake_.port(), "/nope", 300ms, nullptr, 200));
+  HttpsRequest version;
+  version.target = "/version";
+  EXPECT_TRUE(WaitForHttpsReady(CertCaller(), version, 5s));
+}
+
+TEST(FakeKubeApiserverOptionsTest, AcceptsClientCertsFromAnExtraCa) {
+  TempDir dir;
+  TestCa front_proxy_ca(dir.path(), "other");
+  IssuedCert client = front_proxy_ca.IssueClient("c", "carol", {"ops"});
+  FakeKubeApiserver::Options options;
+  options.extra_client_ca_file = front_proxy_ca.cert_file().string();
+  FakeKubeApiserver fake(options);
+  HttpsClientOptions caller;
+  caller.port = fake.port();
+  caller.ca_file = fake.ca_file().string();
+  caller.client_cert_file = client.cert_file.string();
+  caller.client_key_file = client.key_file.string();
+  HttpsResult result = HttpsGet(caller, "/version");
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.response->status, 200);
+  EXPECT_EQ(fake.Requests().back().caller.name, "carol");
+  EXPECT_EQ(fake.Requests().back().caller.groups, std::vector<std::string>{"ops"});
+  caller.client_cert_file = fake.caller_cert().cert_file.string();
+  caller.client_key_file = fake.caller_cert().key_file.string();
+  result = HttpsGet(caller, "/version");
+  ASSERT_TRUE(result.ok()) << result.error;
+  EXPECT_EQ(result.response->status, 200);
 }
 
 // ---- https_client.h: TLS version control ----
