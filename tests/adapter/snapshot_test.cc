@@ -1,0 +1,115 @@
+#include "adapter/snapshot.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "adapter/demo_source.h"
+#include "adapter/snapshot_provider.h"
+
+namespace prescale::adapter {
+namespace {
+
+using apiserver::ExternalMetricValue;
+using apiserver::LabelSelector;
+using apiserver::MetricValues;
+using apiserver::ProviderError;
+
+std::shared_ptr<const Snapshot> Make(double value,
+                                     ServedMetric::State state = ServedMetric::State::kOk) {
+  const auto t = std::chrono::system_clock::from_time_t(1764149400);
+  ServedMetric m{"order_flow_rate_forecast", "order_flow_rate", state, "data is 700s old", {}};
+  for (const char* venue : {"xnys", "arcx", "xnas"})
+    m.values.push_back({m.name, {{"venue", venue}}, t, 15, value, ""});
+  return std::make_shared<const Snapshot>(t, std::vector<ServedMetric>{m}, true);
+}
+
+TEST(SnapshotTest, SortsSeriesAndPrecomputesJson) {
+  const auto s = Make(1.5);
+  const ServedMetric* m = s->Find("order_flow_rate_forecast");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->values[0].labels.at("venue"), "arcx");
+  EXPECT_EQ(m->values[2].labels.at("venue"), "xnys");
+  EXPECT_NE(m->values[0].json.find("\"value\":\"1500m\""), std::string::npos);
+  EXPECT_EQ(s->Find("nope"), nullptr);
+}
+
+TEST(SnapshotProviderTest, AnswersFromTheCurrentSnapshot) {
+  SnapshotHolder holder;
+  SnapshotProvider provider(holder);
+  EXPECT_FALSE(provider.Ready());
+  auto none = provider.GetExternalMetric("ns", "order_flow_rate_forecast", {});
+  EXPECT_EQ(std::get<ProviderError>(none).kind, ProviderError::Kind::kUnavailable);
+
+  holder.Publish(Make(2));
+  EXPECT_TRUE(provider.Ready());
+  std::string error;
+  auto result = provider.GetExternalMetric("ns", "order_flow_rate_forecast",
+                                           *LabelSelector::Parse("venue!=xnas", &error));
+  const auto& values = std::get<MetricValues>(result);
+  ASSERT_EQ(values.items.size(), 2u);
+  EXPECT_EQ(values.items[0]->value, 2);
+  EXPECT_EQ(std::get<ProviderError>(provider.GetExternalMetric("ns", "x", {})).kind,
+            ProviderError::Kind::kNotFound);
+  ASSERT_EQ(provider.ListAllExternalMetrics().size(), 1u);
+
+  // Items stay valid after a newer snapshot replaces theirs: the result owns its snapshot.
+  holder.Publish(Make(3, ServedMetric::State::kStale));
+  EXPECT_EQ(values.items[0]->value, 2);
+  auto stale = provider.GetExternalMetric("ns", "order_flow_rate_forecast", {});
+  EXPECT_EQ(std::get<ProviderError>(stale).kind, ProviderError::Kind::kUnavailable);
+  EXPECT_EQ(std::get<ProviderError>(stale).message, "data is 700s old");
+}
+
+TEST(SnapshotHolderTest, ReadersAlwaysSeeACompleteSnapshotWhileAWriterPublishes) {
+  SnapshotHolder holder;
+  holder.Publish(Make(0));
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> reads{0};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 3; ++i) {
+    readers.emplace_back([&] {
+      double last = -1;
+      while (!stop) {
+        const auto s = holder.Current();
+        const auto& values = s->Find("order_flow_rate_forecast")->values;
+        // All series of one snapshot carry the same value; versions never go back.
+        ASSERT_EQ(values[0].value, values[2].value);
+        ASSERT_GE(values[0].value, last);
+        last = values[0].value;
+        ++reads;
+      }
+    });
+  }
+  for (int v = 1; v <= 300; ++v) holder.Publish(Make(v));
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(holder.Current()->Find("order_flow_rate_forecast")->values[0].value, 300);
+}
+
+TEST(DemoDataSourceTest, DeterministicAndForecastNeverBelowObserved) {
+  policies::Config config;
+  policies::Policy p;
+  p.name = "order_flow_rate";
+  p.observed_metric = "order_flow_rate";
+  p.forecast_metric = "order_flow_rate_forecast";
+  config.policies.push_back(p);
+  SnapshotHolder holder;
+  DemoDataSource source(config, holder, 3, nullptr);
+  const auto t = std::chrono::system_clock::from_time_t(1764167400);  // a Wednesday, 14:30 UTC
+  const auto a = source.Build(t), b = source.Build(t);
+  const auto& observed = a->Find("order_flow_rate")->values;
+  const auto& forecast = a->Find("order_flow_rate_forecast")->values;
+  ASSERT_EQ(observed.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(observed[i].json, b->Find("order_flow_rate")->values[i].json);
+    EXPECT_GE(forecast[i].value, observed[i].value);
+  }
+  EXPECT_GT(DemoDataSource::Demand(1764167400 + 60, 0),
+            3 * DemoDataSource::Demand(1764167400 - 7200, 0));
+}
+
+}  // namespace
+}  // namespace prescale::adapter

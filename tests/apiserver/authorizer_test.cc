@@ -1,0 +1,98 @@
+#include "apiserver/authorizer.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/apiserver/test_doubles.h"
+
+namespace prescale::apiserver {
+namespace {
+
+using Outcome = AuthorizationDecision::Outcome;
+
+AccessAttributes List(std::string user, std::vector<std::string> groups = {}) {
+  AccessAttributes a;
+  a.user.name = std::move(user);
+  a.user.groups = std::move(groups);
+  a.resource_request = true;
+  a.verb = "list";
+  a.ns = "trading";
+  a.group = "external.metrics.k8s.io";
+  a.version = "v1beta1";
+  a.resource = "order_flow_rate_forecast";
+  return a;
+}
+
+AccessAttributes Path(std::string path) {
+  AccessAttributes a;
+  a.user.name = "system:anonymous";
+  a.verb = "get";
+  a.path = std::move(path);
+  return a;
+}
+
+TEST(AuthorizerTest, AlwaysAllowedPathsAndMastersSkipTheReview) {
+  auto reviewer = std::make_shared<testing::ScriptedAccessReviewer>();
+  AuthorizationOptions options;
+  options.always_allow_paths = {"/healthz", "/readyz", "/livez", "/debug/*"};
+  Authorizer authz(options, reviewer);
+  EXPECT_EQ(authz.Authorize(Path("/healthz"), false).outcome, Outcome::kAllowed);
+  EXPECT_EQ(authz.Authorize(Path("/debug/pprof"), false).outcome, Outcome::kAllowed);
+  EXPECT_EQ(authz.Authorize(Path("/healthzx"), false).outcome, Outcome::kWouldBlock);
+  EXPECT_EQ(authz.Authorize(List("admin", {"system:masters"}), false).outcome, Outcome::kAllowed);
+  EXPECT_EQ(reviewer->calls, 0);
+}
+
+TEST(AuthorizerTest, ReviewsAreCachedSeparatelyForAllowAndDeny) {
+  auto reviewer = std::make_shared<testing::ScriptedAccessReviewer>();
+  reviewer->decide = [](const AccessAttributes& a) {
+    return a.user.name == "hpa" ? AccessReviewResult::Outcome::kAllowed
+                                : AccessReviewResult::Outcome::kDenied;
+  };
+  AuthorizationOptions options;
+  options.allowed_ttl = std::chrono::hours(1);
+  options.denied_ttl = std::chrono::milliseconds(0);  // deny answers not cached
+  Authorizer authz(options, reviewer);
+  EXPECT_EQ(authz.Authorize(List("hpa"), true).outcome, Outcome::kAllowed);
+  EXPECT_EQ(authz.Authorize(List("hpa"), false).outcome, Outcome::kAllowed);
+  EXPECT_EQ(reviewer->calls, 1);
+  EXPECT_EQ(authz.Authorize(List("mallory"), true).outcome, Outcome::kDenied);
+  EXPECT_EQ(authz.Authorize(List("mallory"), false).outcome, Outcome::kWouldBlock);
+  // A different namespace is a different question.
+  AccessAttributes other = List("hpa");
+  other.ns = "other";
+  EXPECT_EQ(authz.Authorize(other, false).outcome, Outcome::kWouldBlock);
+  ASSERT_EQ(reviewer->seen.size(), 2u);
+  EXPECT_EQ(reviewer->seen[0].verb, "list");
+  EXPECT_EQ(reviewer->seen[0].resource, "order_flow_rate_forecast");
+}
+
+TEST(AuthorizerTest, ReviewerErrorsFailClosedAndAreNotCached) {
+  auto reviewer = std::make_shared<testing::ScriptedAccessReviewer>();
+  reviewer->decide = [](const AccessAttributes&) { return AccessReviewResult::Outcome::kError; };
+  Authorizer authz({}, reviewer);
+  EXPECT_EQ(authz.Authorize(List("hpa"), true).outcome, Outcome::kError);
+  EXPECT_EQ(authz.Authorize(List("hpa"), false).outcome, Outcome::kWouldBlock);
+  EXPECT_EQ(Authorizer({}, nullptr).Authorize(List("hpa"), true).outcome, Outcome::kError);
+}
+
+TEST(AuthorizerTest, AlwaysAllowModeAllowsEverything) {
+  AuthorizationOptions options;
+  options.mode = AuthorizationOptions::Mode::kAlwaysAllow;
+  EXPECT_EQ(Authorizer(options, nullptr).Authorize(List("anyone"), false).outcome,
+            Outcome::kAllowed);
+}
+
+TEST(AuthorizerTest, CacheKeysDistinguishEveryAttribute) {
+  AccessAttributes a = List("u", {"g1", "g2"});
+  AccessAttributes b = List("u", {"g1g2"});
+  EXPECT_NE(AccessCacheKey(a), AccessCacheKey(b));
+  b = a;
+  b.user.extra["k"] = {"v"};
+  EXPECT_NE(AccessCacheKey(a), AccessCacheKey(b));
+  b = a;
+  b.resource = "order_flow_rate";
+  EXPECT_NE(AccessCacheKey(a), AccessCacheKey(b));
+}
+
+}  // namespace
+}  // namespace prescale::apiserver

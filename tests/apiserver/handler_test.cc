@@ -1,0 +1,193 @@
+#include "apiserver/handler.h"
+
+#include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/apiserver/test_doubles.h"
+
+namespace prescale::apiserver {
+namespace {
+
+using nlohmann::json;
+
+class HandlerTest : public ::testing::Test {
+ protected:
+  HandlerTest() {
+    const auto t = std::chrono::system_clock::from_time_t(1764149400);
+    for (const char* venue : {"xnas", "xnys", "arcx"}) {
+      provider_.values.push_back({"order_flow_rate", {{"venue", venue}}, t, 15, 1000, ""});
+      provider_.values.push_back(
+          {"order_flow_rate_forecast", {{"venue", venue}}, t, 15, 2500.5, ""});
+    }
+    reviewer_->decide = [](const AccessAttributes& a) {
+      return a.user.name == "hpa"      ? AccessReviewResult::Outcome::kAllowed
+             : a.user.name == "broken" ? AccessReviewResult::Outcome::kError
+                                       : AccessReviewResult::Outcome::kDenied;
+    };
+  }
+
+  HttpResponse Get(const std::string& target, HeaderList headers = {},
+                   const ClientCertificate* cert = nullptr, std::string method = "GET") {
+    HttpRequest r;
+    r.method = method_storage_ = method;
+    r.target = target;
+    r.headers = std::move(headers);
+    r.certificate = cert ? cert : &admin_;
+    std::optional<HttpResponse> response = handler_.Handle(r, false);
+    if (!response) response = handler_.Handle(r, true);
+    return *response;
+  }
+
+  static ClientCertificate User(std::string name, std::vector<std::string> groups = {}) {
+    ClientCertificate c;
+    c.present = c.verified_by_client_ca = true;
+    c.common_name = std::move(name);
+    c.organizations = std::move(groups);
+    return c;
+  }
+
+  std::string Metrics() {
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, registry_.Collect());
+    return out.str();
+  }
+
+  testing::StaticProvider provider_;
+  std::shared_ptr<testing::ScriptedAccessReviewer> reviewer_ =
+      std::make_shared<testing::ScriptedAccessReviewer>();
+  Authenticator authenticator_{{}, nullptr};
+  Authorizer authorizer_{{}, reviewer_};
+  prometheus::Registry registry_;
+  ServerMetrics metrics_{registry_};
+  ApiHandler handler_{
+      provider_, authenticator_, authorizer_, metrics_, {R"({"gitVersion":"v0.1.0"})", [] {
+                                                           return std::string("# metrics\n");
+                                                         }}};
+  ClientCertificate admin_ = User("admin", {"system:masters"});
+  std::string method_storage_;
+};
+
+const std::string kList = "/apis/external.metrics.k8s.io/v1beta1/namespaces/trading/";
+
+TEST_F(HandlerTest, DiscoveryDocuments) {
+  auto r = Get("/apis/external.metrics.k8s.io/v1beta1");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(json::parse(r.body)["resources"].size(), 2u);
+  EXPECT_EQ(json::parse(Get("/apis/external.metrics.k8s.io/v1beta1/").body)["kind"],
+            "APIResourceList");
+  EXPECT_EQ(json::parse(Get("/apis").body)["kind"], "APIGroupList");
+  EXPECT_EQ(json::parse(Get("/apis/external.metrics.k8s.io").body)["kind"], "APIGroup");
+  EXPECT_EQ(json::parse(Get("/version").body)["gitVersion"], "v0.1.0");
+}
+
+TEST_F(HandlerTest, ListFiltersBySelector) {
+  auto r = Get(kList + "order_flow_rate_forecast?labelSelector=venue%20in%20(xnas,arcx)",
+               {{"Accept", "application/vnd.kubernetes.protobuf, */*"}});
+  ASSERT_EQ(r.status, 200);
+  const json body = json::parse(r.body);
+  EXPECT_EQ(body["kind"], "ExternalMetricValueList");
+  ASSERT_EQ(body["items"].size(), 2u);
+  EXPECT_EQ(body["items"][0]["metricLabels"]["venue"], "xnas");
+  EXPECT_EQ(body["items"][0]["value"], "2500500m");
+  EXPECT_EQ(body["items"][1]["metricLabels"]["venue"], "arcx");
+  EXPECT_EQ(json::parse(Get(kList + "order_flow_rate").body)["items"].size(), 3u);
+  EXPECT_EQ(
+      json::parse(Get(kList + "order_flow_rate?labelSelector=venue%3Dnone").body)["items"].size(),
+      0u);
+}
+
+TEST_F(HandlerTest, ErrorsAreStatusObjects) {
+  auto bad = Get(kList + "order_flow_rate?labelSelector=venue%3E3");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["reason"], "BadRequest");
+  auto unknown = Get(kList + "nope");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(json::parse(unknown.body)["message"],
+            "the server could not find the metric nope for namespaces");
+  EXPECT_EQ(Get("/apis/external.metrics.k8s.io/v1beta1/order_flow_rate").status,
+            404);  // no cluster scope
+  EXPECT_EQ(Get("/apis/external.metrics.k8s.io/v1beta1/namespaces/foo").status, 404);
+  EXPECT_EQ(Get(kList + "order_flow_rate/extra").status, 404);
+  EXPECT_EQ(Get("/nothing/here").status, 404);
+  auto post = Get(kList + "order_flow_rate", {}, nullptr, "POST");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(json::parse(post.body)["reason"], "MethodNotAllowed");
+  EXPECT_EQ(Get("/apis", {{"Accept", "application/vnd.kubernetes.protobuf"}}).status, 406);
+  provider_.error = ProviderError{ProviderError::Kind::kUnavailable, "data is 700s old"};
+  auto stale = Get(kList + "order_flow_rate");
+  EXPECT_EQ(stale.status, 503);
+  EXPECT_EQ(json::parse(stale.body)["message"], "data is 700s old");
+  provider_.error = ProviderError{ProviderError::Kind::kInternal, "boom"};
+  EXPECT_EQ(Get(kList + "order_flow_rate").status, 500);
+}
+
+TEST_F(HandlerTest, HealthAndReadiness) {
+  EXPECT_EQ(Get("/healthz").body, "ok");
+  EXPECT_EQ(Get("/livez").status, 200);
+  EXPECT_EQ(Get("/readyz").status, 200);
+  provider_.ready = false;
+  auto r = Get("/readyz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("[-]snapshot failed"), std::string::npos);
+  EXPECT_EQ(Get("/livez").status, 200);  // liveness does not depend on data
+}
+
+TEST_F(HandlerTest, OpenApiDocumentsDescribeTheGroup) {
+  const json v2 = json::parse(Get("/openapi/v2").body);
+  EXPECT_EQ(v2["swagger"], "2.0");
+  EXPECT_TRUE(v2["paths"].contains(
+      "/apis/external.metrics.k8s.io/v1beta1/namespaces/{namespace}/{metricName}"));
+  const json index = json::parse(Get("/openapi/v3").body);
+  const std::string url =
+      index["paths"]["apis/external.metrics.k8s.io/v1beta1"]["serverRelativeURL"];
+  EXPECT_EQ(url.rfind("/openapi/v3/apis/external.metrics.k8s.io/v1beta1?hash=", 0), 0u);
+  const json v3 = json::parse(Get(url).body);
+  EXPECT_EQ(v3["openapi"], "3.0.0");
+  EXPECT_TRUE(v3["components"]["schemas"].contains(
+      "io.k8s.metrics.pkg.apis.external_metrics.v1beta1.ExternalMetricValueList"));
+}
+
+TEST_F(HandlerTest, DelegatedAuthorization) {
+  const ClientCertificate hpa = User("hpa");
+  EXPECT_EQ(Get(kList + "order_flow_rate", {}, &hpa).status, 200);
+  const ClientCertificate mallory = User("mallory");
+  auto denied = Get(kList + "order_flow_rate", {}, &mallory);
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_EQ(
+      json::parse(denied.body)["message"],
+      "order_flow_rate.external.metrics.k8s.io is forbidden: User \"mallory\" cannot list "
+      "resource \"order_flow_rate\" in API group \"external.metrics.k8s.io\" in the namespace "
+      "\"trading\": scripted");
+  EXPECT_EQ(Get("/healthz", {}, &mallory).status, 200);  // always-allowed path
+  EXPECT_EQ(Get("/apis", {}, &mallory).status, 403);
+  const ClientCertificate broken = User("broken");
+  EXPECT_EQ(Get(kList + "order_flow_rate", {}, &broken).status,
+            500);  // reviewer error: fail closed
+  ClientCertificate foreign;
+  foreign.present = true;
+  auto unauthorized = Get("/healthz", {}, &foreign);
+  EXPECT_EQ(unauthorized.status, 401);
+  EXPECT_EQ(json::parse(unauthorized.body)["reason"], "Unauthorized");
+}
+
+TEST_F(HandlerTest, RequestsAreCountedByRouteAndCode) {
+  Get(kList + "order_flow_rate");
+  Get(kList + "nope");
+  const std::string text = Metrics();
+  EXPECT_NE(
+      text.find("prescale_http_requests_total{code=\"200\",path=\"/apis/external.metrics.k8s.io/"
+                "v1beta1/namespaces/{namespace}/{metric}\"} 1"),
+      std::string::npos)
+      << text.substr(0, 2000);
+  EXPECT_NE(
+      text.find("prescale_http_requests_total{code=\"404\",path=\"/apis/external.metrics.k8s.io/"
+                "v1beta1/namespaces/{namespace}/{metric}\"} 1"),
+      std::string::npos);
+}
+
+}  // namespace
+}  // namespace prescale::apiserver

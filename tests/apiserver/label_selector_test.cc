@@ -1,0 +1,83 @@
+#include "apiserver/label_selector.h"
+
+#include <gtest/gtest.h>
+
+namespace prescale::apiserver {
+namespace {
+
+LabelSelector MustParse(std::string_view text) {
+  std::string error;
+  auto s = LabelSelector::Parse(text, &error);
+  EXPECT_TRUE(s.has_value()) << text << ": " << error;
+  return s.value_or(LabelSelector());
+}
+
+std::string ParseError(std::string_view text) {
+  std::string error;
+  EXPECT_FALSE(LabelSelector::Parse(text, &error).has_value()) << text;
+  return error;
+}
+
+const Labels kXnas{{"venue", "xnas"}, {"side", "buy"}};
+const Labels kArcx{{"venue", "arcx"}};
+const Labels kNone{};
+
+TEST(LabelSelectorTest, EveryOperatorMatches) {
+  EXPECT_TRUE(MustParse("venue=xnas").Matches(kXnas));
+  EXPECT_FALSE(MustParse("venue=xnas").Matches(kArcx));
+  EXPECT_TRUE(MustParse("venue==xnas").Matches(kXnas));
+  EXPECT_FALSE(MustParse("venue!=xnas").Matches(kXnas));
+  EXPECT_TRUE(MustParse("venue!=xnas").Matches(kArcx));
+  EXPECT_TRUE(MustParse("venue!=xnas").Matches(kNone));  // absent key matches !=
+  EXPECT_TRUE(MustParse("venue in (arcx, xnas)").Matches(kArcx));
+  EXPECT_FALSE(MustParse("venue in (arcx)").Matches(kNone));
+  EXPECT_TRUE(MustParse("venue notin (arcx)").Matches(kXnas));
+  EXPECT_TRUE(MustParse("venue notin (arcx)").Matches(kNone));
+  EXPECT_FALSE(MustParse("venue notin (arcx)").Matches(kArcx));
+  EXPECT_TRUE(MustParse("side").Matches(kXnas));
+  EXPECT_FALSE(MustParse("side").Matches(kArcx));
+  EXPECT_TRUE(MustParse("!side").Matches(kArcx));
+  EXPECT_FALSE(MustParse("!side").Matches(kXnas));
+  EXPECT_TRUE(MustParse("venue=xnas,side=buy").Matches(kXnas));
+  EXPECT_FALSE(MustParse("venue=xnas,side=sell").Matches(kXnas));
+  EXPECT_TRUE(MustParse("").Matches(kNone));
+  EXPECT_TRUE(MustParse("venue=").Matches(Labels{{"venue", ""}}));
+}
+
+TEST(LabelSelectorTest, PrintsLikeKubernetesSortedByKey) {
+  EXPECT_EQ(MustParse("venue=xnas").ToString(), "venue=xnas");
+  EXPECT_EQ(MustParse("z!=1, a in (c,b,c)").ToString(), "a in (b,c),z!=1");
+  EXPECT_EQ(MustParse("!b,a").ToString(), "a,!b");
+  EXPECT_EQ(MustParse("x==y").ToString(), "x==y");
+  EXPECT_EQ(MustParse("k notin (v)").ToString(), "k notin (v)");
+  EXPECT_EQ(MustParse("example.com/tier = gold").ToString(), "example.com/tier=gold");
+}
+
+TEST(LabelSelectorTest, RejectsEverythingElse) {
+  EXPECT_NE(ParseError("venue>3").find("'>'"), std::string::npos);
+  ParseError("venue<3");
+  ParseError("venue in ()");
+  ParseError("venue in (a");
+  ParseError("venue in a");
+  ParseError("=x");
+  ParseError("venue=x,");
+  ParseError("venue=x y");
+  ParseError("a b");
+  ParseError("-bad=x");
+  ParseError("venue=-bad");
+  ParseError("UPPER.com/x=y");  // prefix must be a lowercase DNS subdomain
+  ParseError(std::string(64, 'k') + "=v");
+  ParseError("k=" + std::string(64, 'v'));
+  ParseError("!k=v");
+  ParseError("venue=a=b");
+}
+
+TEST(LabelSelectorTest, AcceptsKubernetesEdgeForms) {
+  MustParse(" venue = xnas ");
+  MustParse("venue in (a,)");  // an empty value in a set is allowed
+  MustParse("app.kubernetes.io/name=prescale");
+  MustParse("k=in");
+}
+
+}  // namespace
+}  // namespace prescale::apiserver
