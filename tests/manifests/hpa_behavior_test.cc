@@ -147,6 +147,10 @@ TEST(ExampleHpaTest, PolicyConfigMapBacktestsTheSameHpa) {
     if (p.forecast_metric == "order_flow_rate_forecast") order_flow = &p;
   }
   ASSERT_NE(order_flow, nullptr) << "no policy serves order_flow_rate_forecast";
+  // The HPA's AverageValue target is capacity_per_pod x target_utilization (CONTRACT.md).
+  ASSERT_TRUE(order_flow->backtest.capacity_per_pod);
+  EXPECT_DOUBLE_EQ(*order_flow->backtest.capacity_per_pod * order_flow->backtest.target_utilization,
+                   example.settings.target.value);
   EXPECT_EQ(order_flow->backtest.min_replicas, example.settings.min_replicas);
   EXPECT_EQ(order_flow->backtest.max_replicas, example.settings.max_replicas);
   ASSERT_TRUE(order_flow->backtest.behavior);
