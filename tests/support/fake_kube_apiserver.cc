@@ -251,6 +251,7 @@ ServerResponse FakeKubeApiserver::SubjectAccessReview(const json& body) {
   json status = {{"allowed", decision.allowed}};
   if (decision.denied && !decision.allowed) status["denied"] = true;
   if (!decision.reason.empty()) status["reason"] = decision.reason;
+  if (!decision.evaluation_error.empty()) status["evaluationError"] = decision.evaluation_error;
   return JsonResponse(201, {{"kind", "SubjectAccessReview"},
                             {"apiVersion", "authorization.k8s.io/v1"},
                             {"metadata", {{"creationTimestamp", nullptr}}},

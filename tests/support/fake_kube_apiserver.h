@@ -35,6 +35,7 @@ struct SarDecision {
   bool allowed = false;
   bool denied = false;  // explicit deny (only meaningful when !allowed)
   std::string reason{};
+  std::string evaluation_error{};  // status.evaluationError, omitted when empty
 };
 
 // Data of ConfigMap kube-system/extension-apiserver-authentication, each list written as a JSON

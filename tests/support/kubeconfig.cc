@@ -46,6 +46,7 @@ std::string RenderKubeconfig(const KubeconfigOptions& options) {
     user["client-key-data"] = Base64Encode(options.client_key_data);
   }
   SetIfNotEmpty(user, "token", options.token);
+  SetIfNotEmpty(user, "tokenFile", options.token_file);
 
   YAML::Node root;
   root["apiVersion"] = "v1";

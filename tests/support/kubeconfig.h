@@ -20,6 +20,7 @@ struct KubeconfigOptions {
   std::string client_certificate_data{};
   std::string client_key_data{};
   std::string token{};
+  std::string token_file{};  // written as tokenFile
 };
 
 // The YAML text. Pure; thread-safe.

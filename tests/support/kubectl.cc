@@ -30,7 +30,8 @@ std::string FindKubectl() {
 
 KubectlResult RunKubectl(const KubectlOptions& options, const std::vector<std::string>& args) {
   const KubeconfigOptions& k = options.kubeconfig;
-  if (k.token.empty() && k.client_certificate.empty() && k.client_certificate_data.empty()) {
+  if (k.token.empty() && k.token_file.empty() && k.client_certificate.empty() &&
+      k.client_certificate_data.empty()) {
     throw std::invalid_argument("RunKubectl needs a client certificate or a token");
   }
   TempDir dir("prescale-kubectl");

@@ -185,7 +185,9 @@ TEST(KubeconfigTest, RendersFilesDataAndInsecureVariants) {
   KubeconfigOptions data;
   data.server = "https://127.0.0.1:1";
   data.token = "abc";
+  data.token_file = "/var/run/token";
   std::string insecure = RenderKubeconfig(data);
+  EXPECT_NE(insecure.find("tokenFile: /var/run/token"), std::string::npos) << insecure;
   EXPECT_NE(insecure.find("insecure-skip-tls-verify: true"), std::string::npos) << insecure;
   EXPECT_NE(insecure.find("token: abc"), std::string::npos) << insecure;
   data.certificate_authority_data = "PEM";
@@ -282,11 +284,15 @@ TEST_F(FakeKubeApiserverTest, SubjectAccessReviewAllowsAndDeniesPerCallback) {
   EXPECT_EQ(denied.response->Json()["status"]["allowed"], false);
   EXPECT_EQ(denied.response->Json()["status"]["reason"], "denied by test authorizer");
 
-  fake_.SetAuthorizerDecision([](const json&) { return SarDecision{false, true, "nope"}; });
+  fake_.SetAuthorizerDecision([](const json&) {
+    return SarDecision{false, true, "nope", "webhook exploded"};
+  });
   HttpsResult explicit_deny =
       HttpsPostJson(caller, FakeKubeApiserver::kSubjectAccessReviewPath, Sar("bob", "x"));
   ASSERT_TRUE(explicit_deny.ok()) << explicit_deny.error;
   EXPECT_EQ(explicit_deny.response->Json()["status"]["denied"], true);
+  EXPECT_EQ(explicit_deny.response->Json()["status"]["evaluationError"], "webhook exploded");
+  EXPECT_FALSE(denied.response->Json()["status"].contains("denied"));
   EXPECT_EQ(fake_.CallCount(FakeEndpoint::kSubjectAccessReview), 3);
   EXPECT_EQ(fake_.Requests(FakeEndpoint::kSubjectAccessReview)[1].body["spec"]["user"], "mallory");
 }
