@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 DOCKERFILE = os.path.join(ROOT, "manifests", "Dockerfile")
@@ -168,7 +169,10 @@ def check_rootfs(binary):
     tmp = tempfile.mkdtemp(prefix="prescale-rootfs-")
     try:
         rootfs = os.path.join(tmp, "rootfs")
-        script = steps[0].replace("root=/rootfs", f"root='{rootfs}'").replace("build/bin/prescale", f"'{binary}'")
+        stripped = os.path.join(tmp, "prescale")  # as the build stage does before this step
+        shutil.copy(binary, stripped)
+        subprocess.run(["strip", "--strip-debug", stripped], check=True)
+        script = steps[0].replace("root=/rootfs", f"root='{rootfs}'").replace("build/bin/prescale", f"'{stripped}'")
         if "/rootfs" in script.replace(rootfs, ""):
             print("FAIL could not redirect the step away from /rootfs")
             return 1
@@ -188,6 +192,7 @@ def check_rootfs(binary):
             print(f"$ {' '.join(cmd[3:])}\n  exit {r.returncode}: {out}")
             if r.returncode != 0:
                 rc = 1
+        rc |= serve_in_rootfs(rootfs)
         # The control: without the time-zone database the calendar of the policy is rejected,
         # so the run above really used the zoneinfo the step copied.
         shutil.rmtree(os.path.join(rootfs, "usr", "share", "zoneinfo"))
@@ -199,6 +204,42 @@ def check_rootfs(binary):
         return rc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def serve_in_rootfs(rootfs):
+    """`prescale serve --demo-data` inside the runtime file system, as user 65532: TLS (a
+    generated certificate in /tmp, the image's only writable place in the pod is an emptyDir
+    there), /readyz and /metrics answer."""
+    from check_metrics_exported import free_port, get
+    port = free_port()
+    cmd = ["chroot", "--userspec=65532:65532", rootfs, "/usr/local/bin/prescale", "serve", "--demo-data",
+           "--config", "/etc/prescale/policy.yaml", "--secure-port", str(port), "--bind-address", "127.0.0.1",
+           "--cert-dir", "/tmp/certs", "--authorization-mode", "AlwaysAllow"]
+    print("$ " + " ".join(cmd[3:]), flush=True)
+    server = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                status, _ = get(f"https://127.0.0.1:{port}/readyz")
+                if status == 200:
+                    status, text = get(f"https://127.0.0.1:{port}/metrics")
+                    print(f"  /readyz 200, /metrics {status} ({text.count(chr(10))} lines)")
+                    return 0 if status == 200 else 1
+            except OSError:
+                pass
+            time.sleep(0.5)
+        print("FAIL prescale serve did not become ready inside the runtime file system")
+        return 1
+    finally:
+        server.terminate()
+        try:
+            out, _ = server.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            out, _ = server.communicate()
+        if server.returncode not in (0, -15):
+            print(out[-2000:])
 
 
 def main():
