@@ -335,6 +335,10 @@ std::string HttpsConnection::peer_subject() const {
 
 HttpsResult HttpsConnection::Send(const HttpsRequest& request) { return impl_->Send(request); }
 
+void HttpsConnection::set_timeout(std::chrono::milliseconds timeout) {
+  impl_->options.timeout = timeout;
+}
+
 HttpsResult HttpsSend(const HttpsClientOptions& options, const HttpsRequest& request) {
   HttpsConnection connection(options);
   if (!connection.connected()) return HttpsResult{std::nullopt, connection.error()};

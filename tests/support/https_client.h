@@ -82,6 +82,9 @@ class HttpsConnection {
   // Subject of the server certificate (one-line form), empty if none.
   std::string peer_subject() const;
 
+  // Changes the bound on each later Send (the handshake used options.timeout).
+  void set_timeout(std::chrono::milliseconds timeout);
+
   // Sends `request`, reads one response. On transport failure the connection is closed and the
   // result carries the error; a closed connection stays closed (make a new one).
   HttpsResult Send(const HttpsRequest& request);

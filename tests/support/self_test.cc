@@ -409,11 +409,13 @@ TEST_F(FakeKubeApiserverTest, DownRefusesConnectionsAndUpServesAgain) {
 
 TEST_F(FakeKubeApiserverTest, DelayHoldsResponsesBack) {
   fake_.SetDelay(400ms);
-  HttpsClientOptions impatient = CertCaller();
-  impatient.timeout = 150ms;
-  HttpsResult timed_out = HttpsGet(impatient, "/version");
+  HttpsConnection impatient(CertCaller());  // the handshake is not delayed
+  ASSERT_TRUE(impatient.connected()) << impatient.error();
+  impatient.set_timeout(150ms);
+  HttpsResult timed_out = impatient.Send({.target = "/version"});
   ASSERT_FALSE(timed_out.ok());
   EXPECT_EQ(timed_out.error, "timeout reading response");
+  EXPECT_FALSE(impatient.connected());
 
   auto start = std::chrono::steady_clock::now();
   HttpsResult slow = HttpsGet(CertCaller(), "/version");
