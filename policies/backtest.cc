@@ -325,8 +325,10 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
   for (size_t i = 0; i < required.size(); ++i)
     required[i] = Required(trace.values[i], capacity, o.deployment);
   std::array<std::vector<std::optional<int64_t>>, kStrategyCount> leads;
-  for (const size_t i : FindSpikeOnsets(required, trace.step_seconds)) {
+  for (const SpikeOnset& found : FindSpikeOnsets(required, trace.step_seconds)) {
+    const size_t i = found.bucket;
     SpikeResult spike;
+    spike.required_before = found.required_before;
     const auto onset = static_cast<int64_t>(std::ceil(static_cast<double>(i) * trace.step_seconds));
     spike.onset_unix = trace.start_unix + static_cast<double>(onset);
     spike.required = required[i];

@@ -55,7 +55,8 @@ struct StrategyResult {
 
 struct SpikeResult {
   double onset_unix = 0;
-  int required = 0;
+  int required = 0;         // pods needed at the onset
+  int required_before = 0;  // the most needed over the previous 10 minutes
   std::array<std::optional<int64_t>, kStrategyCount> lead_seconds;  // nullopt: missed
 };
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <string>
 
 namespace prescale::policies {
 namespace {
@@ -99,6 +100,10 @@ class Panel {
               "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.4g</text>\n",
               kLeft, kWidth - kRight, Y(v), Y(v), kLeft - 4, Y(v) + 3, v);
     }
+    out +=
+        Fmt("<text transform=\"translate(14 %.0f) rotate(-90)\" font-size=\"11\" "
+            "text-anchor=\"middle\">demand per bucket</text>\n",
+            top_ + height_ / 2);
     const bool short_span = to_ - from_ <= 6 * 3600;
     for (int i = 0; i <= 6; ++i) {
       const double s = static_cast<double>(from_) + static_cast<double>(to_ - from_) * i / 6;
@@ -180,7 +185,8 @@ std::string Legend(double top) {
             "capacity</text>\n",
             x, x + 20, top - 4, top - 4, kColors[k], kDash[k], x + 24, top,
             StrategyName(static_cast<Strategy>(k)));
-    x += 200;
+    x += 36 +
+         7.8 * static_cast<double>(std::string(StrategyName(static_cast<Strategy>(k))).size() + 15);
   }
   out +=
       Fmt("<path d=\"M%.0f %.0f l-5 -9 h10 z\" fill=\"#1f77b4\" stroke=\"#1f77b4\"/>"
@@ -202,29 +208,33 @@ std::string RenderBacktestSvg(const BacktestResult& r, const forecasting::Trace&
           kWidth, height, kWidth, height);
   out += Fmt("<text x=\"%.0f\" y=\"24\" font-size=\"16\" font-weight=\"bold\">%s</text>\n", kLeft,
              Escape(title).c_str());
-  std::string summary;
   for (int k = 0; k < kStrategyCount; ++k) {
     const StrategyResult& s = r.strategies[k];
-    summary += Fmt("%s%s %.2f%% unserved, %.0f pod-h, %d/%zu ready", k ? "  |  " : "",
-                   StrategyName(static_cast<Strategy>(k)), 100 * s.unserved_fraction,
-                   s.pod_seconds / 3600, s.spikes_ready_before_onset, r.spikes.size());
+    const std::string line =
+        Fmt("%s: %.2f%% of demand unserved, %.0f pod-hours, ready before %d of %zu spikes",
+            StrategyName(static_cast<Strategy>(k)), 100 * s.unserved_fraction, s.pod_seconds / 3600,
+            s.spikes_ready_before_onset, r.spikes.size());
+    out += Fmt("<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" fill=\"%s\">%s</text>\n",
+               kLeft + (k % 2) * 560, 42.0 + (k / 2) * 14, kColors[k], Escape(line).c_str());
   }
-  out += Fmt("<text x=\"%.0f\" y=\"42\" font-size=\"11\" fill=\"#333\">%s</text>\n", kLeft,
-             Escape(summary).c_str());
-  out += Legend(64);
+  out += Legend(86);
   if (r.ready[0].empty()) return out + "</svg>\n";
 
-  out += Panel(r, trace, 0, r.seconds, 100, 330)
+  out += Panel(r, trace, 0, r.seconds, 120, 310)
              .Render("Whole trace (UTC); per pixel column: demand max, capacity min");
-  // Zoom on the spike needing the most pods (the first of equals), 15 minutes either side.
+  // Zoom on the steepest spike (the largest jump in required pods; the first of equals), 15
+  // minutes either side.
   const SpikeResult* biggest = nullptr;
-  for (const SpikeResult& s : r.spikes)
-    if (biggest == nullptr || s.required > biggest->required) biggest = &s;
+  for (const SpikeResult& s : r.spikes) {
+    if (biggest == nullptr ||
+        s.required - s.required_before > biggest->required - biggest->required_before)
+      biggest = &s;
+  }
   if (biggest != nullptr) {
     const auto onset = static_cast<int64_t>(biggest->onset_unix - trace.start_unix);
     out += Panel(r, trace, std::max<int64_t>(0, onset - 900), std::min(r.seconds, onset + 900), 480,
                  240)
-               .Render("Zoom: the largest spike, " + UtcLabel(biggest->onset_unix, false) +
+               .Render("Zoom: the steepest spike, " + UtcLabel(biggest->onset_unix, false) +
                        " UTC, +/- 15 min, per second");
   }
   return out + "</svg>\n";

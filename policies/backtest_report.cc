@@ -74,7 +74,10 @@ std::string BacktestJson(const BacktestResult& r, const std::string& trace_name)
     nlohmann::json leads = nlohmann::json::object();
     for (int k = 0; k < kStrategyCount; ++k)
       leads[StrategyName(static_cast<Strategy>(k))] = OptionalJson(s.lead_seconds[k]);
-    spikes.push_back({{"onset", s.onset_unix}, {"required", s.required}, {"lead_seconds", leads}});
+    spikes.push_back({{"onset", s.onset_unix},
+                      {"required", s.required},
+                      {"required_before", s.required_before},
+                      {"lead_seconds", leads}});
   }
   j["spikes"] = std::move(spikes);
   return j.dump(2) + "\n";

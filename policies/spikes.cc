@@ -11,8 +11,8 @@ constexpr int64_t kWindowSeconds = 600;
 
 }  // namespace
 
-std::vector<size_t> FindSpikeOnsets(std::span<const int> required, double step_seconds) {
-  std::vector<size_t> onsets;
+std::vector<SpikeOnset> FindSpikeOnsets(std::span<const int> required, double step_seconds) {
+  std::vector<SpikeOnset> onsets;
   // Sliding maximum of `required` over buckets starting in [t - 10m, t).
   std::deque<size_t> window;  // indices, values decreasing
   std::optional<double> last_onset;
@@ -27,7 +27,7 @@ std::vector<size_t> FindSpikeOnsets(std::span<const int> required, double step_s
       const bool spike = required[i] >= 1.5 * before && required[i] - before >= 5;
       // A spike within 10 minutes of the last onset merges into it.
       if (spike && (!last_onset || t - *last_onset >= kWindowSeconds)) {
-        onsets.push_back(i);
+        onsets.push_back({i, before});
         last_onset = t;
       }
     }

@@ -12,8 +12,12 @@ namespace prescale::policies {
 // A spike onset is a bucket start t where required(t) >= 1.5 x the maximum of `required` over
 // the previous 10 minutes and exceeds it by at least 5 pods; onsets within 10 minutes of an
 // earlier one merge into it. `required[i]` belongs to the bucket starting at i * step (seconds
-// from the trace start). Returns bucket indices.
-std::vector<size_t> FindSpikeOnsets(std::span<const int> required, double step_seconds);
+// from the trace start).
+struct SpikeOnset {
+  size_t bucket = 0;
+  int required_before = 0;  // max of `required` over the previous 10 minutes
+};
+std::vector<SpikeOnset> FindSpikeOnsets(std::span<const int> required, double step_seconds);
 
 // The lead of a strategy for a spike at second `onset` needing `required` ready pods, given its
 // ready pods per second: onset minus the first second in [onset - 10m, onset] from which ready
