@@ -1,5 +1,6 @@
 #include "policies/policy_file.h"
 
+#include "forecasting/model.h"
 #include "policies/calendar.h"
 
 #include <yaml-cpp/yaml.h>
@@ -108,6 +109,11 @@ class Reader {
   std::string file_;
   std::vector<ConfigError> errors_;
 };
+
+bool IsKnownModel(const std::string& name) {
+  const std::vector<std::string> known = forecasting::KnownModelNames();
+  return std::find(known.begin(), known.end(), name) != known.end();
+}
 
 const std::regex& MetricNamePattern() {
   // A metric name is a URL path segment and a Prometheus-style identifier.
@@ -276,6 +282,13 @@ void ReadPolicy(Reader& r, const YAML::Node& node, const std::string& path, Poli
       r.Error(q, path + ".quantile", "must be strictly between 0 and 1");
   }
   r.String(node, path, "model", &p->model);
+  if (node["model"] && !IsKnownModel(p->model)) {
+    std::string known;
+    for (const std::string& m : forecasting::KnownModelNames())
+      known += (known.empty() ? "" : ", ") + m;
+    r.Error(node["model"], path + ".model",
+            "unknown model \"" + p->model + "\" (known: " + known + ")");
+  }
   if (const YAML::Node s = node["seasonality"]) {
     if (!s.IsSequence()) {
       r.Error(s, path + ".seasonality", "must be a list of durations");

@@ -73,6 +73,14 @@ TEST(PolicyFileTest, ImpossibleValues) {
             "p.yaml:5:19: policies[0].seasonality[0]: must be a multiple of step (7s)");
 }
 
+TEST(PolicyFileTest, UnknownModelListsTheKnownOnes) {
+  const std::string e = OnlyError(std::string(kHead) + "    model: arima\n");
+  EXPECT_EQ(e.rfind("p.yaml:4:12: policies[0].model: unknown model \"arima\" (known: auto, ", 0),
+            0u)
+      << e;
+  EXPECT_TRUE(ParseConfig(std::string(kHead) + "    model: holt_winters\n", "p.yaml").config);
+}
+
 TEST(PolicyFileTest, BadDurationsSayWhy) {
   const std::string e = OnlyError(std::string(kHead) + "    lead: 60\n");
   EXPECT_EQ(e.rfind("p.yaml:4:11: policies[0].lead: ", 0), 0u) << e;
