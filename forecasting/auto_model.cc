@@ -1,7 +1,9 @@
 #include "forecasting/auto_model.h"
 
 #include <cmath>
+
 #include <limits>
+#include "forecasting/ensemble.h"
 
 namespace prescale::forecasting {
 namespace {
@@ -30,10 +32,21 @@ std::string AutoModel::name() const { return "auto(" + chosen_->name() + ")"; }
 
 std::vector<std::string> AutoModel::Candidates(size_t n) const {
   if (n < kMinHistory) return {"naive"};
-  std::vector<std::string> names = {"naive", "ses", "holt", "profile", "ses+profile"};
+  std::vector<std::string> names = {"naive", "ses", "profile", "ses+profile"};
   const double span = static_cast<double>(n) * step_;
   if (first_period_ > 0 && span >= 1.5 * first_period_) names.push_back("seasonal_naive");
   return names;
+}
+
+// Splits "a+b" into {"a", "b"}; a plain name gives itself.
+std::vector<std::string> Members(const std::string& name) {
+  std::vector<std::string> out;
+  size_t from = 0;
+  for (size_t plus; (plus = name.find('+', from)) != std::string::npos; from = plus + 1) {
+    out.push_back(name.substr(from, plus - from));
+  }
+  out.push_back(name.substr(from));
+  return out;
 }
 
 void AutoModel::Fit(double start, std::span<const double> history) {
@@ -41,8 +54,27 @@ void AutoModel::Fit(double start, std::span<const double> history) {
   std::vector<std::unique_ptr<CalibratedModel>> fitted;
   size_t best = 0;
   for (const std::string& name : Candidates(history.size())) {
-    fitted.push_back(make_(name));
-    fitted.back()->FitHoldout(start, history);
+    const std::vector<std::string> members = Members(name);
+    if (name == "naive") {
+      // Its relative error is 1 by definition: no need to replay it.
+      fitted.push_back(make_(name));
+      scores_.emplace_back(name, 1.0);
+      continue;
+    } else if (members.size() == 1) {
+      fitted.push_back(make_(name));
+      fitted.back()->FitHoldout(start, history);
+    } else {
+      // A combination reuses its members' fitted parameters (they are earlier candidates).
+      std::vector<std::unique_ptr<PointModel>> cores;
+      for (const std::string& member : members) {
+        for (size_t i = 0; i < fitted.size(); ++i) {
+          if (scores_[i].first == member) cores.push_back(fitted[i]->core().Clone());
+        }
+      }
+      fitted.push_back(
+          fitted.front()->WithCore(std::make_unique<EnsembleCore>(name, std::move(cores))));
+      fitted.back()->FitHoldout(start, history, /*fit_parameters=*/false);
+    }
     const CalibrationScore& s = fitted.back()->score();
     const double score =
         s.origins == 0
@@ -57,6 +89,7 @@ void AutoModel::Fit(double start, std::span<const double> history) {
     const bool combination = scores_[i].first.find('+') != std::string::npos;
     if (combination && scores_[i].second <= kCombinationSlack * scores_[best].second) best = i;
   }
+  if (scores_[best].first == "naive") fitted[best]->FitHoldout(start, history);
   fitted[best]->FitFinal(start, history);
   chosen_ = std::move(fitted[best]);
 }

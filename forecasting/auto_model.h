@@ -1,10 +1,11 @@
 // "auto": fits every candidate that the history supports and keeps the one with the smallest
-// rolling-origin error on the later part of the history (mean of its MAE relative to the naive
-// forecast at 1 step and at the lead). The candidates follow the cold-start chain: with fewer
-// than kMinHistory buckets only the observed value (naive); then the short-term models (SES,
-// damped trend), the seasonal profile (whose daily part activates with a day of history, weekly
-// with two weeks, event profiles once an event has been seen), the mean of SES and profile,
-// and seasonal naive once 1.5 periods are there. Refit to move along the chain.
+// error on the last quarter of the history, out of sample (parameters come from the first three
+// quarters): the mean of its MAE relative to the naive forecast at 1 step and at the lead.
+// Candidates follow the cold-start chain: below kMinHistory buckets only the observed value
+// (naive); then SES and the profile model, which is a short-term model (level + AR(1)) until a
+// day of history activates its daily profile, two weeks its weekly one, and a seen occurrence
+// its event profiles; the mean of SES and profile; seasonal naive from 1.5 periods on.
+// Refit periodically to move along the chain.
 #pragma once
 
 #include <functional>

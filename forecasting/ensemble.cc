@@ -15,6 +15,12 @@ void EnsembleCore::FitParameters(double start, std::span<const double> history) 
   for (auto& m : members_) m->FitParameters(start, history);
 }
 
+bool EnsembleCore::Refresh(double start, std::span<const double> history) {
+  bool changed = false;
+  for (auto& m : members_) changed |= m->Refresh(start, history);
+  return changed;
+}
+
 void EnsembleCore::Reset(double start) {
   for (auto& m : members_) m->Reset(start);
 }
@@ -24,9 +30,15 @@ void EnsembleCore::Observe(double value) {
 }
 
 void EnsembleCore::PointPath(int h, double* out) const {
+  const double weight = 1.0 / static_cast<double>(members_.size());
+  if (h == 1) {  // the per-update case: no scratch needed
+    double sum = 0, one = 0;
+    for (const auto& m : members_) m->PointPath(1, &one), sum += one;
+    *out = weight * sum;
+    return;
+  }
   std::fill(out, out + h, 0.0);
   if (static_cast<int>(scratch_.size()) < h) scratch_.resize(h);
-  const double weight = 1.0 / static_cast<double>(members_.size());
   for (const auto& m : members_) {
     m->PointPath(h, scratch_.data());
     for (int k = 0; k < h; ++k) out[k] += weight * scratch_[k];

@@ -17,6 +17,7 @@ class EnsembleCore final : public PointModel {
 
   std::string name() const override { return name_; }
   void FitParameters(double start_unix, std::span<const double> history) override;
+  bool Refresh(double start_unix, std::span<const double> history) override;
   void Reset(double start_unix) override;
   void Observe(double value) override;
   void PointPath(int h, double* out) const override;

@@ -9,7 +9,7 @@ namespace prescale::forecasting {
 namespace {
 
 // Parameters are chosen on at most this many recent buckets (fit time stays bounded).
-constexpr size_t kMaxFitWindow = 20000;
+constexpr size_t kMaxFitWindow = 4000;
 
 }  // namespace
 
@@ -33,16 +33,29 @@ void EtsCore::InitSeason(std::span<const double> y, std::vector<double>* season)
 }
 
 double EtsCore::Sae(const EtsParams& p, std::span<const double> y) const {
+  double level = y[0], sae = 0;
+  if (!trend_ && !m_) {  // SES: the common case, kept to a two-operation dependency chain
+    for (double v : y) {
+      const double e = v - level;
+      sae += std::abs(e);
+      level += p.alpha * e;
+    }
+    return sae;
+  }
   std::vector<double> season = initial_season_;
-  double level = y[0] - (m_ ? season[0] : 0.0), slope = 0, sae = 0;
-  for (size_t t = 0; t < y.size(); ++t) {
-    double& s = m_ ? season[t % static_cast<size_t>(m_)] : level;  // `level` unused as s
-    const double seasonal = m_ ? s : 0.0;
-    const double e = y[t] - (level + p.phi * slope + seasonal);
+  if (m_) level -= season[0];
+  double slope = 0;
+  size_t phase = 0;
+  for (double v : y) {
+    const double seasonal = m_ ? season[phase] : 0.0;
+    const double e = v - (level + p.phi * slope + seasonal);
     sae += std::abs(e);
     level += p.phi * slope + p.alpha * e;
     slope = p.phi * slope + p.beta * e;
-    if (m_) s += p.gamma * e;
+    if (m_) {
+      season[phase] += p.gamma * e;
+      if (++phase == static_cast<size_t>(m_)) phase = 0;
+    }
   }
   return sae;
 }
@@ -54,7 +67,7 @@ void EtsCore::FitParameters(double, std::span<const double> history) {
   if (window.size() < 3) return;
   if (!trend_ && !m_) {
     auto f = [&](double a) { return Sae({a, 0, 1, 0}, window); };
-    params_.alpha = MinimizeGolden(f, 1e-4, 1.0, 32).x[0];
+    params_.alpha = MinimizeGolden(f, 1e-4, 1.0, 14).x[0];
   } else {
     std::vector<Bounds> bounds = {{1e-4, 1.0}};
     std::vector<double> x0 = {0.3};
@@ -68,10 +81,17 @@ void EtsCore::FitParameters(double, std::span<const double> history) {
       return p;
     };
     auto f = [&](const std::vector<double>& x) { return Sae(unpack(x), window); };
-    params_ = unpack(MinimizeNelderMead(f, x0, bounds, 60 * static_cast<int>(x0.size())).x);
+    params_ = unpack(MinimizeNelderMead(f, x0, bounds, 60 * static_cast<int>(x0.size()), 1e-4).x);
   }
-  // The running state starts from the season seen at the beginning of the full history.
-  if (m_) InitSeason(history.first(std::min(n, 3 * static_cast<size_t>(m_))), &initial_season_);
+  Refresh(0, history);
+}
+
+// The running state starts from the season seen at the beginning of the history.
+bool EtsCore::Refresh(double, std::span<const double> history) {
+  if (!m_) return false;
+  InitSeason(history.first(std::min(history.size(), 3 * static_cast<size_t>(m_))),
+             &initial_season_);
+  return true;
 }
 
 void EtsCore::Reset(double) {

@@ -27,13 +27,17 @@ class EtsCore final : public PointModel {
 
   std::string name() const override;
   void FitParameters(double start_unix, std::span<const double> history) override;
+  bool Refresh(double start_unix, std::span<const double> history) override;
   void Reset(double start_unix) override;
   void Observe(double value) override;
   void PointPath(int h, double* out) const override;
   std::unique_ptr<PointModel> Clone() const override;
 
   // For tests: fixes the parameters (and clears the initial seasonal state).
-  void SetParams(const EtsParams& p) { params_ = p; }
+  void SetParams(const EtsParams& p) {
+    params_ = p;
+    initial_season_.clear();
+  }
   const EtsParams& params() const { return params_; }
 
  private:

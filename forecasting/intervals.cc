@@ -21,6 +21,16 @@ double SortedQuantile(const std::vector<double>& sorted, double q) {
   return sorted[i] + f * (sorted[i + 1] - sorted[i]);
 }
 
+// 1/count while that exceeds kMinRate (a running mean), then kMinRate; no division per call.
+double Rate(long count) {
+  static const auto table = [] {
+    std::array<double, 201> t{};
+    for (size_t i = 1; i < t.size(); ++i) t[i] = std::max(kMinRate, 1.0 / static_cast<double>(i));
+    return t;
+  }();
+  return count < static_cast<long>(table.size()) ? table[count] : kMinRate;
+}
+
 std::vector<int> HorizonGrid(int lead) {
   std::vector<int> grid;
   for (int k = 1; k < lead; k = k < 4 ? k + 1 : k + k / 2) grid.push_back(k);
@@ -34,25 +44,27 @@ ErrorScale::ErrorScale(double step_seconds) : by_hour_(step_seconds < 3600) {}
 
 void ErrorScale::Reset() {
   value_.fill(0), count_.fill(0);
+  hour_start_ = 1, hour_bin_ = 0;  // no hour cached
   global_ = magnitude_ = 0;
   global_count_ = 0;
 }
 
 int ErrorScale::Bin(double t) const {
-  double x = std::fmod(t, 86400.0);
-  if (x < 0) x += 86400.0;
-  return std::min(23, static_cast<int>(x / 3600.0));
+  const long hours = static_cast<long>(std::floor(t / 3600.0));
+  return static_cast<int>(((hours % 24) + 24) % 24);
 }
 
 void ErrorScale::Observe(double t, double abs_error, double abs_value) {
-  ++global_count_;
-  const double rate = std::max(kMinRate, 1.0 / static_cast<double>(global_count_));
+  const double rate = Rate(++global_count_);
   global_ += rate * (abs_error - global_);
   magnitude_ += rate * (abs_value - magnitude_);
   if (!by_hour_) return;
-  const int b = Bin(t);
-  ++count_[b];
-  value_[b] += std::max(kMinRate, 1.0 / static_cast<double>(count_[b])) * (abs_error - value_[b]);
+  if (!(t >= hour_start_ && t < hour_start_ + 3600)) {
+    hour_start_ = std::floor(t / 3600.0) * 3600.0;
+    hour_bin_ = Bin(t);
+  }
+  const int b = hour_bin_;
+  value_[b] += Rate(++count_[b]) * (abs_error - value_[b]);
 }
 
 double ErrorScale::At(double t) const {
@@ -80,6 +92,8 @@ CalibratedModel::CalibratedModel(const CalibratedModel& o)
       errors_(o.errors_),
       score_(o.score_),
       scale_(o.scale_),
+      holdout_start_(o.holdout_start_),
+      holdout_size_(o.holdout_size_),
       next_time_(o.next_time_),
       last_value_(o.last_value_),
       seen_(o.seen_) {}
@@ -153,7 +167,7 @@ void CalibratedModel::Replay(double start, const std::vector<double>& y, long fi
   }
 }
 
-void CalibratedModel::FitHoldout(double start, std::span<const double> raw) {
+void CalibratedModel::FitHoldout(double start, std::span<const double> raw, bool fit_parameters) {
   const std::vector<double> y = Clean(raw);
   const long n = static_cast<long>(y.size());
   // Parameters (and seasonal profiles) come from the first three quarters only, so the errors
@@ -161,15 +175,20 @@ void CalibratedModel::FitHoldout(double start, std::span<const double> raw) {
   const long cut = std::max(2L, n - n / 4);
   errors_.assign(horizons_.size(), {});
   score_ = {};
-  core_->FitParameters(start, std::span<const double>(y).first(std::min(n, cut)));
+  if (fit_parameters) {
+    core_->FitParameters(start, std::span<const double>(y).first(std::min(n, cut)));
+  }
   Replay(start, y, cut);
   for (auto& e : errors_) std::sort(e.begin(), e.end());
+  holdout_start_ = start, holdout_size_ = raw.size();
 }
 
 void CalibratedModel::FitFinal(double start, std::span<const double> raw) {
   const std::vector<double> y = Clean(raw);
-  core_->FitParameters(start, y);
-  Replay(start, y, -1);
+  // If FitHoldout just replayed this same history and refreshing changes nothing, the state is
+  // already what a replay would give.
+  const bool same = holdout_start_ == start && holdout_size_ == raw.size();
+  if (core_->Refresh(start, y) || !same) Replay(start, y, -1);
 }
 
 void CalibratedModel::Fit(double start, std::span<const double> history) {
@@ -203,12 +222,16 @@ std::vector<ForecastPoint> CalibratedModel::Forecast(int h, double q) const {
   core_->PointPath(h, path_.data());
   std::vector<ForecastPoint> out(h);
   for (int k = 1; k <= h; ++k) {
-    double mean = path_[k - 1];
-    if (!std::isfinite(mean)) mean = last_value_;
-    mean = std::max(0.0, mean);
-    const double t = next_time_ + (k - 1) * step_;
-    const double quantile = mean + ErrorQuantile(k, q) * scale_.At(t);
-    out[k - 1] = {mean, std::isfinite(quantile) ? std::max(0.0, quantile) : mean};
+    double core = path_[k - 1];
+    if (!std::isfinite(core)) core = last_value_;
+    core = std::max(0.0, core);
+    const double scale = scale_.At(next_time_ + (k - 1) * step_);
+    // The point forecast is the median of the predictive distribution (the core's forecast
+    // shifted by the median error): it minimises the absolute error, e.g. for skewed counts.
+    double median = core + ErrorQuantile(k, 0.5) * scale;
+    median = std::isfinite(median) ? std::max(0.0, median) : core;
+    const double quantile = core + ErrorQuantile(k, q) * scale;
+    out[k - 1] = {median, std::isfinite(quantile) ? std::max(0.0, quantile) : median};
   }
   return out;
 }

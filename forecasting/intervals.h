@@ -36,6 +36,8 @@ class ErrorScale {
   std::array<long, 24> count_{};
   double global_ = 0, magnitude_ = 0;
   long global_count_ = 0;
+  double hour_start_ = 1;  // the hour whose bin is cached (1 never starts an hour)
+  int hour_bin_ = 0;
 };
 
 // Forecast errors of a core at origins in the later part of its fitting history, in units of
@@ -58,11 +60,19 @@ class CalibratedModel final : public Model {
   std::vector<ForecastPoint> Forecast(int h, double q) const override;
   std::unique_ptr<Model> Clone() const override;
 
-  // Fit in two phases (Fit runs both): FitHoldout fits on the first three quarters of the
-  // history and measures out-of-sample errors on the last quarter (intervals and score());
-  // FitFinal refits the parameters on all of it and runs the state to its end.
-  void FitHoldout(double start_unix, std::span<const double> history);
+  // Fit in two phases (Fit runs both): FitHoldout fits the parameters on the first three
+  // quarters of the history (unless `fit_parameters` is false: the core comes fitted) and
+  // measures out-of-sample errors on the last quarter (intervals and score()); FitFinal
+  // recomputes the data-derived initial state (seasonal profiles) on all of it, keeping the
+  // parameters, and runs the state to its end.
+  void FitHoldout(double start_unix, std::span<const double> history, bool fit_parameters = true);
   void FitFinal(double start_unix, std::span<const double> history);
+
+  const PointModel& core() const { return *core_; }
+  // A new unfitted model with the same step and lead around `core`.
+  std::unique_ptr<CalibratedModel> WithCore(std::unique_ptr<PointModel> core) const {
+    return std::make_unique<CalibratedModel>(std::move(core), step_, lead_);
+  }
   const CalibrationScore& score() const { return score_; }
 
  private:
@@ -82,6 +92,8 @@ class CalibratedModel final : public Model {
   std::vector<std::vector<double>> errors_;  // sorted normalised errors per calibrated horizon
   CalibrationScore score_;
   ErrorScale scale_;
+  double holdout_start_ = 0;  // what the last FitHoldout replayed
+  size_t holdout_size_ = static_cast<size_t>(-1);
   double next_time_ = 0, last_value_ = 0;
   long seen_ = 0;
   mutable std::vector<double> path_;  // scratch for forecasts; no allocation per update

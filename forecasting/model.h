@@ -58,7 +58,10 @@ struct ModelSpec {
 
 // One step of a forecast path.
 struct ForecastPoint {
-  double mean = 0;      // point forecast (>= 0)
+  // The point forecast (>= 0): the median of the predictive distribution, which minimises the
+  // expected absolute error (for the baselines and with too little history to calibrate, the
+  // model's own forecast).
+  double mean = 0;
   double quantile = 0;  // the requested q-quantile (>= 0)
 };
 

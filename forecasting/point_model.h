@@ -20,6 +20,11 @@ class PointModel {
   // callers follow with Reset and Observe.
   virtual void FitParameters(double start_unix, std::span<const double> history) = 0;
 
+  // Recomputes what the initial state learns from data (e.g. seasonal profiles) from `history`,
+  // keeping the parameters; returns false if the core has no such state (nothing changed).
+  // FitParameters includes it.
+  virtual bool Refresh(double start_unix, std::span<const double> history) { return false; }
+
   // Forgets all observations, keeping parameters; the next observed bucket starts at `start_unix`.
   virtual void Reset(double start_unix) = 0;
 

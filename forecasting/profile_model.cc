@@ -8,8 +8,9 @@
 namespace prescale::forecasting {
 namespace {
 
-constexpr size_t kMaxFitWindow = 20000;  // buckets used to choose parameters
-constexpr int kMaxEvaluations = 160;
+constexpr size_t kMaxFitWindow = 4000;  // buckets used to choose parameters
+constexpr int kMaxEvaluations = 100;
+constexpr double kTolerance = 1e-3;  // relative; finer changes of the mean error do not matter
 
 int EventBefore(double step) { return std::clamp(static_cast<int>(std::ceil(300 / step)), 1, 60); }
 int EventAfter(double step) { return std::clamp(static_cast<int>(std::ceil(1800 / step)), 1, 600); }
@@ -34,11 +35,11 @@ ProfileCore::ProfileCore(const ProfileOptions& options) : step_(options.step_sec
 }
 
 ProfileCore::BinPos ProfileCore::Locate(const Period& p, double t) const {
-  double x = std::fmod(t + 0.5 * step_, p.seconds);
-  if (x < 0) x += p.seconds;
+  const double centre = t + 0.5 * step_;
+  double x = centre - std::floor(centre / p.seconds) * p.seconds;  // phase; cheaper than fmod
   x = x / p.bin_width - 0.5;
   if (x < 0) x += p.bins;
-  int b0 = static_cast<int>(x);
+  int b0 = std::min(static_cast<int>(x), 2 * p.bins - 1);
   const double w1 = x - b0;
   if (b0 >= p.bins) b0 -= p.bins;
   return {b0, b0 + 1 == p.bins ? 0 : b0 + 1, w1};
@@ -109,60 +110,45 @@ void ProfileCore::Apply(const std::vector<double>& x) {
   params_.gamma_event = any_event ? x[i++] : 0.0;
 }
 
-// Chooses alpha, rho and the gammas on `window`. Bin positions and event offsets are computed
-// once, so each objective evaluation is a tight loop over the window.
+// Chooses alpha, rho and the gammas on `window`. Every profile value lives in one flat array
+// and each bucket's reads are precomputed as "taps" (two bins and a weight, or one event
+// offset), so each objective evaluation is a tight loop over the window.
 void ProfileCore::Optimize(double window_start, std::span<const double> y) {
-  const size_t n = y.size();
-  struct Slot {
-    int b0, b1;
-    float w1;
+  struct Tap {
+    int i0, i1;     // indices into the flat profile array
+    float w1;       // weight of i1
+    int component;  // index into the gamma array
   };
-  const size_t np = periods_.size(), ne = events_.size();
-  std::vector<Slot> slots(n * np);
-  std::vector<int> offsets(n * ne);
-  for (size_t i = 0; i < n; ++i) {
-    const double t = window_start + i * step_;
-    for (size_t c = 0; c < np; ++c) {
-      const BinPos pos = Locate(periods_[c], t);
-      slots[i * np + c] = {pos.b0, pos.b1, static_cast<float>(pos.w1)};
-    }
-    for (size_t e = 0; e < ne; ++e) offsets[i * ne + e] = events_[e].window.IndexAt(t);
+  std::vector<double> initial;  // all active profiles, concatenated
+  std::vector<Tap> taps;
+  std::vector<size_t> first_tap(y.size() + 1, 0);
+  std::vector<int> period_base(periods_.size(), -1), event_base(events_.size(), -1);
+  for (size_t c = 0; c < periods_.size(); ++c) {
+    if (!periods_[c].active) continue;
+    period_base[c] = static_cast<int>(initial.size());
+    initial.insert(initial.end(), periods_[c].initial.begin(), periods_[c].initial.end());
   }
-  std::vector<std::vector<double>> pv(np), ev(ne);
-  auto sae = [&](const std::vector<double>& x) {
-    Apply(x);
-    for (size_t c = 0; c < np; ++c) pv[c] = periods_[c].initial;
-    for (size_t e = 0; e < ne; ++e) ev[e] = events_[e].initial;
-    double level = 0, last = 0, total = 0;
-    for (size_t i = 0; i < n; ++i) {
-      double s = 0;
-      for (size_t c = 0; c < np; ++c) {
-        if (!periods_[c].active) continue;
-        const Slot& sl = slots[i * np + c];
-        s += (1 - sl.w1) * pv[c][sl.b0] + sl.w1 * pv[c][sl.b1];
-      }
-      for (size_t e = 0; e < ne; ++e) {
-        const int k = offsets[i * ne + e];
-        if (events_[e].active && k >= 0) s += ev[e][k];
-      }
-      if (i == 0) level = y[0] - s;
-      const double err = y[i] - (level + s + params_.rho * last);
-      total += std::abs(err);
-      level += params_.alpha * err;
-      last = err;
-      for (size_t c = 0; c < np; ++c) {
-        if (!periods_[c].active) continue;
-        const Slot& sl = slots[i * np + c];
-        const double g = periods_[c].gamma * err;
-        pv[c][sl.b0] += g * (1 - sl.w1), pv[c][sl.b1] += g * sl.w1;
-      }
-      for (size_t e = 0; e < ne; ++e) {
-        const int k = offsets[i * ne + e];
-        if (events_[e].active && k >= 0) ev[e][k] += params_.gamma_event * err;
-      }
+  for (size_t e = 0; e < events_.size(); ++e) {
+    if (!events_[e].active) continue;
+    event_base[e] = static_cast<int>(initial.size());
+    initial.insert(initial.end(), events_[e].initial.begin(), events_[e].initial.end());
+  }
+  for (size_t i = 0; i < y.size(); ++i) {
+    const double t = window_start + i * step_;
+    int component = 0;
+    for (size_t c = 0; c < periods_.size(); ++c) {
+      if (period_base[c] < 0) continue;
+      const BinPos pos = Locate(periods_[c], t);
+      taps.push_back({period_base[c] + pos.b0, period_base[c] + pos.b1, static_cast<float>(pos.w1),
+                      component++});
     }
-    return total;
-  };
+    for (size_t e = 0; e < events_.size(); ++e) {
+      if (event_base[e] < 0) continue;
+      const int k = events_[e].window.IndexAt(t);
+      if (k >= 0) taps.push_back({event_base[e] + k, event_base[e] + k, 0.0f, component});
+    }
+    first_tap[i + 1] = taps.size();
+  }
   std::vector<double> x0 = {0.3, 0.1};
   std::vector<Bounds> bounds = {{1e-3, 1.0}, {-0.5, 0.9}};
   for (const Period& p : periods_) {
@@ -171,7 +157,34 @@ void ProfileCore::Optimize(double window_start, std::span<const double> y) {
   bool any_event = false;
   for (const Event& e : events_) any_event |= e.active;
   if (any_event) x0.push_back(0.2), bounds.push_back({0.0, 1.0});
-  Apply(MinimizeNelderMead(sae, x0, bounds, kMaxEvaluations).x);
+  std::vector<double> values;
+  auto sae = [&](const std::vector<double>& x) {
+    const double alpha = x[0], rho = x[1];
+    const double* gamma = x.data() + 2;
+    values = initial;
+    double level = 0, last = 0, total = 0;
+    for (size_t i = 0; i < y.size(); ++i) {
+      double s = 0;
+      for (size_t j = first_tap[i]; j < first_tap[i + 1]; ++j) {
+        const Tap& tap = taps[j];
+        s += (1 - tap.w1) * values[tap.i0] + tap.w1 * values[tap.i1];
+      }
+      if (i == 0) level = y[0] - s;
+      const double err = y[i] - (level + s + rho * last);
+      total += std::abs(err);
+      level += alpha * err;
+      last = err;
+      for (size_t j = first_tap[i]; j < first_tap[i + 1]; ++j) {
+        const Tap& tap = taps[j];
+        const double g = gamma[tap.component] * err;
+        values[tap.i0] += g * (1 - tap.w1);
+        values[tap.i1] += g * tap.w1;
+      }
+    }
+    return total;
+  };
+  const int evaluations = std::min(kMaxEvaluations, 25 * static_cast<int>(x0.size() + 1));
+  Apply(MinimizeNelderMead(sae, x0, bounds, evaluations, kTolerance).x);
 }
 
 void ProfileCore::FitParameters(double start, std::span<const double> history) {
@@ -182,6 +195,11 @@ void ProfileCore::FitParameters(double start, std::span<const double> history) {
   Optimize(start + skip * step_, history.subspan(skip));
 }
 
+bool ProfileCore::Refresh(double start, std::span<const double> history) {
+  InitialProfiles(start, history);  // a period that becomes active here keeps gamma 0 until refit
+  return active_periods() > 0 || active_events() > 0;
+}
+
 void ProfileCore::Reset(double start) {
   for (Period& p : periods_) p.value = p.initial.empty() ? std::vector<double>(p.bins) : p.initial;
   for (Event& e : events_) {
@@ -190,11 +208,12 @@ void ProfileCore::Reset(double start) {
   level_ = last_error_ = 0;
   next_time_ = start;
   seen_ = 0;
+  next_seasonal_ = Seasonal(next_time_);
 }
 
 void ProfileCore::Observe(double y) {
   const double t = next_time_;
-  const double s = Seasonal(t);
+  const double s = next_seasonal_;
   if (seen_ == 0) level_ = y - s;
   const double err = y - (level_ + s + params_.rho * last_error_);
   level_ += params_.alpha * err;
@@ -212,13 +231,14 @@ void ProfileCore::Observe(double y) {
   }
   next_time_ += step_;
   ++seen_;
+  next_seasonal_ = Seasonal(next_time_);
 }
 
 void ProfileCore::PointPath(int h, double* out) const {
   double ar = last_error_;
   for (int k = 1; k <= h; ++k) {
     ar *= params_.rho;
-    out[k - 1] = level_ + Seasonal(next_time_ + (k - 1) * step_) + ar;
+    out[k - 1] = level_ + (k == 1 ? next_seasonal_ : Seasonal(next_time_ + (k - 1) * step_)) + ar;
   }
 }
 

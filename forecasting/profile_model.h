@@ -31,6 +31,7 @@ class ProfileCore final : public PointModel {
 
   std::string name() const override { return "profile"; }
   void FitParameters(double start_unix, std::span<const double> history) override;
+  bool Refresh(double start_unix, std::span<const double> history) override;
   void Reset(double start_unix) override;
   void Observe(double value) override;
   void PointPath(int h, double* out) const override;
@@ -74,6 +75,7 @@ class ProfileCore final : public PointModel {
   Params params_;
   // Running state.
   double level_ = 0, last_error_ = 0, next_time_ = 0;
+  double next_seasonal_ = 0;  // Seasonal(next_time_), kept because every step needs it twice
   long seen_ = 0;
 };
 
