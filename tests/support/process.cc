@@ -81,6 +81,10 @@ int DecodeStatus(int status) {
     (void)!write(error_pipe, &e, sizeof e);
     _exit(127);
   }
+  // The test's own sockets (e.g. the fake kube-apiserver's listener) must not live on in the
+  // child: a server that the test "stops" would still accept connections through the copy.
+  if (error_pipe > 3) close_range(3, static_cast<unsigned>(error_pipe) - 1, 0);
+  close_range(static_cast<unsigned>(error_pipe) + 1, ~0U, 0);
   execve(program, argv, envp);
   int e = errno;
   (void)!write(error_pipe, &e, sizeof e);

@@ -1,0 +1,119 @@
+// Runs the real `prescale serve --demo-data` with certificates made for the test, a fake of the
+// kube-apiserver's TokenReview/SubjectAccessReview endpoints, and clients for it.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <openssl/ssl.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+
+#include "tests/support/fake_kube_apiserver.h"
+#include "tests/support/https_client.h"
+#include "tests/support/kubectl.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
+
+namespace prescale::testing {
+
+using namespace prescale::testsupport;
+
+inline constexpr const char* kPolicy = R"(prometheus:
+  url: http://127.0.0.1:9090
+refresh: 1s
+policies:
+  - name: order_flow_rate
+    query: sum by (venue) (rate(orders_received_total[1m]))
+    step: 15s
+    lead: 60s
+)";
+
+class ServeFixture : public ::testing::Test {
+ protected:
+  // Starts prescale with extra flags; the usual authentication flags are always given.
+  void StartServe(std::vector<std::string> extra = {}) {
+    dir_ = std::make_unique<TempDir>("prescale-serve");
+    server_ca_ = std::make_unique<TestCa>(dir_->path(), "server");
+    client_ca_ = std::make_unique<TestCa>(dir_->path(), "client");
+    front_ca_ = std::make_unique<TestCa>(dir_->path(), "front-proxy");
+    foreign_ca_ = std::make_unique<TestCa>(dir_->path(), "foreign");
+    serving_ = server_ca_->IssueServer("serving");
+    alice_ = client_ca_->IssueClient("alice", "alice", {"traders"});
+    bob_ = client_ca_->IssueClient("bob", "bob");
+    front_proxy_ = front_ca_->IssueClient("front-proxy", "front-proxy-client");
+    rogue_proxy_ = front_ca_->IssueClient("rogue-proxy", "rogue-proxy");
+    foreign_ = foreign_ca_->IssueClient("mallory", "alice");
+    fake_ = std::make_unique<FakeKubeApiserver>();
+    const std::string policy = (dir_->path() / "policy.yaml").string();
+    std::ofstream(policy) << kPolicy;
+    port_ = FreeTcpPort();
+    std::vector<std::string> argv = {BinaryPath(),
+                                     "serve",
+                                     "--config",
+                                     policy,
+                                     "--demo-data",
+                                     "--demo-series",
+                                     "3",
+                                     "--secure-port",
+                                     std::to_string(port_),
+                                     "--bind-address",
+                                     "127.0.0.1",
+                                     "--tls-cert-file",
+                                     serving_.cert_file.string(),
+                                     "--tls-private-key-file",
+                                     serving_.key_file.string(),
+                                     "--client-ca-file",
+                                     client_ca_->cert_file().string(),
+                                     "--requestheader-client-ca-file",
+                                     front_ca_->cert_file().string(),
+                                     "--requestheader-allowed-names",
+                                     "front-proxy-client",
+                                     "--authentication-kubeconfig",
+                                     fake_->kubeconfig_client_cert().string(),
+                                     "--authorization-kubeconfig",
+                                     fake_->kubeconfig_client_cert().string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<Process>(Process::Start({argv}));
+    ASSERT_TRUE(WaitForHttpsReady(port_, "/readyz", std::chrono::seconds(20), process_.get()))
+        << process_->ReadStderr();
+  }
+
+  static std::string BinaryPath() {
+    const char* bin = std::getenv("PRESCALE_BIN");
+    return bin ? bin : "build/bin/prescale";
+  }
+
+  HttpsClientOptions Client(const IssuedCert* cert = nullptr) const {
+    HttpsClientOptions o;
+    o.port = port_;
+    o.ca_file = server_ca_->cert_file().string();
+    if (cert) {
+      o.client_cert_file = cert->cert_file.string();
+      o.client_key_file = cert->key_file.string();
+    }
+    return o;
+  }
+
+  KubectlOptions Kubectl(const IssuedCert* cert, std::string token = "") const {
+    KubectlOptions o;
+    o.kubeconfig.server = "https://127.0.0.1:" + std::to_string(port_);
+    o.kubeconfig.certificate_authority = server_ca_->cert_file().string();
+    if (cert) {
+      o.kubeconfig.client_certificate = cert->cert_file.string();
+      o.kubeconfig.client_key = cert->key_file.string();
+    }
+    o.kubeconfig.token = std::move(token);
+    return o;
+  }
+
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<TestCa> server_ca_, client_ca_, front_ca_, foreign_ca_;
+  IssuedCert serving_, alice_, bob_, front_proxy_, rogue_proxy_, foreign_;
+  std::unique_ptr<FakeKubeApiserver> fake_;
+  std::unique_ptr<Process> process_;
+  int port_ = 0;
+};
+
+}  // namespace prescale::testing
