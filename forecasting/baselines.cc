@@ -35,6 +35,11 @@ void SeasonalNaiveCore::PointPath(int h, double* out) const {
   }
 }
 
+double SeasonalNaiveCore::PointAt(int k) const {
+  if (seen_ < period_) return last_;
+  return ring_[static_cast<size_t>((seen_ + (k - 1) % period_ - period_) % period_)];
+}
+
 std::unique_ptr<PointModel> SeasonalNaiveCore::Clone() const {
   return std::make_unique<SeasonalNaiveCore>(*this);
 }

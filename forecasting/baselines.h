@@ -15,6 +15,7 @@ class NaiveCore final : public PointModel {
   void Reset(double) override { last_ = 0; }
   void Observe(double value) override { last_ = value; }
   void PointPath(int h, double* out) const override;
+  double PointAt(int) const override { return last_; }
   std::unique_ptr<PointModel> Clone() const override;
 
  private:
@@ -30,6 +31,7 @@ class SeasonalNaiveCore final : public PointModel {
   void Reset(double) override;
   void Observe(double value) override;
   void PointPath(int h, double* out) const override;
+  double PointAt(int k) const override;
   std::unique_ptr<PointModel> Clone() const override;
 
  private:

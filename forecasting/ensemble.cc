@@ -45,6 +45,12 @@ void EnsembleCore::PointPath(int h, double* out) const {
   }
 }
 
+double EnsembleCore::PointAt(int k) const {
+  double sum = 0;
+  for (const auto& m : members_) sum += m->PointAt(k);
+  return (1.0 / static_cast<double>(members_.size())) * sum;
+}
+
 std::unique_ptr<PointModel> EnsembleCore::Clone() const {
   return std::make_unique<EnsembleCore>(*this);
 }

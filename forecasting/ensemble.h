@@ -21,6 +21,7 @@ class EnsembleCore final : public PointModel {
   void Reset(double start_unix) override;
   void Observe(double value) override;
   void PointPath(int h, double* out) const override;
+  double PointAt(int k) const override;
   std::unique_ptr<PointModel> Clone() const override;
 
  private:

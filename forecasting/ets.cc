@@ -121,6 +121,14 @@ void EtsCore::PointPath(int h, double* out) const {
   }
 }
 
+double EtsCore::PointAt(int k) const {
+  const double phi = params_.phi;
+  // phi + phi^2 + ... + phi^k
+  const double damped = phi == 1 ? k : phi * (1 - std::pow(phi, k)) / (1 - phi);
+  const double s = m_ ? season_[static_cast<size_t>((seen_ + k - 1) % m_)] : 0.0;
+  return level_ + damped * slope_ + s;
+}
+
 std::unique_ptr<PointModel> EtsCore::Clone() const { return std::make_unique<EtsCore>(*this); }
 
 }  // namespace prescale::forecasting

@@ -145,21 +145,23 @@ void CalibratedModel::Replay(double start, const std::vector<double>& y, long fi
   next_time_ = start, last_value_ = 0, seen_ = 0;
   const long n = static_cast<long>(y.size());
   const long stride = std::max(1L, (n - first_origin) / kMaxOrigins);
-  path_.resize(lead_);
   for (long i = 0; i < n; ++i) {
     if (first_origin > 0 && i >= first_origin && (i - first_origin) % stride == 0) {
-      core_->PointPath(lead_, path_.data());
+      // Only the calibrated horizons are evaluated (PointAt is O(1)), not the whole path.
+      double first = 0, at_lead = 0;
       for (size_t g = 0; g < horizons_.size(); ++g) {
         const long target = i + horizons_[g] - 1;
         if (target >= n) break;
-        const double err = y[target] - NonNegative(path_[horizons_[g] - 1]);
-        errors_[g].push_back(err / scale_.At(start + target * step_));
+        const double forecast = NonNegative(core_->PointAt(horizons_[g]));
+        if (g == 0) first = forecast;
+        if (g + 1 == horizons_.size()) at_lead = forecast;
+        errors_[g].push_back((y[target] - forecast) / scale_.At(start + target * step_));
       }
       if (i + lead_ - 1 < n) {
         ++score_.origins;
-        score_.mae_first += std::abs(y[i] - NonNegative(path_[0]));
+        score_.mae_first += std::abs(y[i] - first);
         score_.naive_first += std::abs(y[i] - y[i - 1]);
-        score_.mae_lead += std::abs(y[i + lead_ - 1] - NonNegative(path_[lead_ - 1]));
+        score_.mae_lead += std::abs(y[i + lead_ - 1] - at_lead);
         score_.naive_lead += std::abs(y[i + lead_ - 1] - y[i - 1]);
       }
     }
@@ -179,7 +181,6 @@ void CalibratedModel::FitHoldout(double start, std::span<const double> raw, bool
     core_->FitParameters(start, std::span<const double>(y).first(std::min(n, cut)));
   }
   Replay(start, y, cut);
-  for (auto& e : errors_) std::sort(e.begin(), e.end());
   holdout_start_ = start, holdout_size_ = raw.size();
 }
 
@@ -189,6 +190,7 @@ void CalibratedModel::FitFinal(double start, std::span<const double> raw) {
   // already what a replay would give.
   const bool same = holdout_start_ == start && holdout_size_ == raw.size();
   if (core_->Refresh(start, y) || !same) Replay(start, y, -1);
+  for (auto& e : errors_) std::sort(e.begin(), e.end());  // here: only the chosen model's
 }
 
 void CalibratedModel::Fit(double start, std::span<const double> history) {

@@ -40,11 +40,11 @@ struct EventSpec {
 };
 
 struct ModelSpec {
-  // "auto" (the default: picks among candidates by rolling-origin error) or one of
-  // KnownModelNames(): "naive", "seasonal_naive", "ses", "holt" (damped trend),
-  // "holt_winters" (damped trend + one classic seasonal of the first period),
-  // "profile" (damped trend + coarse multi-period seasonal profiles + event profiles + AR(1)
-  // on the one-step error).
+  // "auto" (the default: picks among candidates by out-of-sample error, see auto_model.h) or
+  // one of KnownModelNames(): "naive", "seasonal_naive" (the value one first-period ago),
+  // "ses", "holt" (damped trend), "holt_winters" (damped trend + classic seasonal of the first
+  // period), "profile" (level + AR(1) + coarse multi-period seasonal profiles + event-aligned
+  // profiles, see profile_model.h), "ses+profile" (the mean of the two).
   std::string model = "auto";
   double step_seconds = 60;  // bucket width, > 0
   // Seasonal periods in seconds, e.g. {86400, 604800}. Empty: no seasonality. Periods shorter

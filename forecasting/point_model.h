@@ -35,6 +35,10 @@ class PointModel {
   // large; the caller clamps.
   virtual void PointPath(int h, double* out) const = 0;
 
+  // The forecast k >= 1 steps ahead alone, equal to PointPath(k)[k - 1] up to rounding. O(1)
+  // for every core, so calibration can look far ahead cheaply.
+  virtual double PointAt(int k) const = 0;
+
   virtual std::unique_ptr<PointModel> Clone() const = 0;
 };
 

@@ -10,7 +10,7 @@ namespace {
 
 constexpr size_t kMaxFitWindow = 4000;  // buckets used to choose parameters
 constexpr int kMaxEvaluations = 100;
-constexpr double kTolerance = 1e-3;  // relative; finer changes of the mean error do not matter
+constexpr double kTolerance = 3e-3;  // relative; finer changes of the mean error do not matter
 
 int EventBefore(double step) { return std::clamp(static_cast<int>(std::ceil(300 / step)), 1, 60); }
 int EventAfter(double step) { return std::clamp(static_cast<int>(std::ceil(1800 / step)), 1, 600); }
@@ -240,6 +240,11 @@ void ProfileCore::PointPath(int h, double* out) const {
     ar *= params_.rho;
     out[k - 1] = level_ + (k == 1 ? next_seasonal_ : Seasonal(next_time_ + (k - 1) * step_)) + ar;
   }
+}
+
+double ProfileCore::PointAt(int k) const {
+  const double s = k == 1 ? next_seasonal_ : Seasonal(next_time_ + (k - 1) * step_);
+  return level_ + s + std::pow(params_.rho, k) * last_error_;
 }
 
 std::unique_ptr<PointModel> ProfileCore::Clone() const {
