@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <string>
+#include <vector>
 
 namespace prescale::policies {
 namespace {
@@ -115,32 +116,43 @@ class Panel {
 
   // Demand: the maximum of each pixel column, so that no spike disappears.
   std::string DemandArea() const {
-    std::string points = Fmt("%.1f,%.1f ", X(static_cast<double>(from_)), Y(0));
+    std::vector<double> levels;
     for (int c = 0; c < columns_; ++c) {
       const auto [a, b] = Column(c);
       double v = 0;
       for (int64_t s = a; s < b; ++s) v = std::max(v, Demand(s));
-      points += Fmt("%.1f,%.1f %.1f,%.1f ", X(static_cast<double>(a)), Y(v),
-                    X(static_cast<double>(b)), Y(v));
+      levels.push_back(v);
     }
-    points += Fmt("%.1f,%.1f", X(static_cast<double>(to_)), Y(0));
-    return "<polygon fill=\"#bbb\" fill-opacity=\"0.6\" stroke=\"none\" points=\"" + points +
-           "\"/>\n";
+    return "<polygon fill=\"#bbb\" fill-opacity=\"0.6\" stroke=\"none\" points=\"" +
+           Fmt("%.1f,%.1f ", X(static_cast<double>(from_)), Y(0)) + StepPoints(levels) +
+           Fmt(" %.1f,%.1f", X(static_cast<double>(to_)), Y(0)) + "\"/>\n";
   }
 
   // Ready capacity: the minimum of each pixel column, so that no shortfall disappears.
   std::string CapacityLine(int k) const {
-    std::string points;
+    std::vector<double> levels;
     for (int c = 0; c < columns_; ++c) {
       const auto [a, b] = Column(c);
       double v = Capacity(k, a);
       for (int64_t s = a; s < b; ++s) v = std::min(v, Capacity(k, s));
-      points += Fmt("%.1f,%.1f %.1f,%.1f ", X(static_cast<double>(a)), Y(v),
-                    X(static_cast<double>(b)), Y(v));
+      levels.push_back(v);
     }
     return Fmt("<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.3\"%s points=\"", kColors[k],
                kDash[k]) +
-           points + "\"/>\n";
+           StepPoints(levels) + "\"/>\n";
+  }
+
+  // A step line through one level per pixel column, with a vertex only where the level changes.
+  std::string StepPoints(const std::vector<double>& levels) const {
+    std::string points;
+    for (size_t c = 0; c < levels.size(); ++c) {
+      if (c > 0 && levels[c] == levels[c - 1]) continue;
+      const double x = X(static_cast<double>(Column(static_cast<int>(c)).first));
+      if (c > 0) points += Fmt("%.1f,%.1f ", x, Y(levels[c - 1]));
+      points += Fmt("%.1f,%.1f ", x, Y(levels[c]));
+    }
+    if (!levels.empty()) points += Fmt("%.1f,%.1f", X(static_cast<double>(to_)), Y(levels.back()));
+    return points;
   }
 
   std::string SpikeMarks() const {
@@ -185,8 +197,8 @@ std::string Legend(double top) {
             "capacity</text>\n",
             x, x + 20, top - 4, top - 4, kColors[k], kDash[k], x + 24, top,
             StrategyName(static_cast<Strategy>(k)));
-    x += 36 +
-         7.8 * static_cast<double>(std::string(StrategyName(static_cast<Strategy>(k))).size() + 15);
+    x += 30 +
+         6.8 * static_cast<double>(std::string(StrategyName(static_cast<Strategy>(k))).size() + 15);
   }
   out +=
       Fmt("<path d=\"M%.0f %.0f l-5 -9 h10 z\" fill=\"#1f77b4\" stroke=\"#1f77b4\"/>"

@@ -25,10 +25,12 @@ SPY = "spy_trade_count_1m.csv"
 
 
 def run_backtest(binary, trace, extra):
+    """Runs in the trace's folder so that reports and plots name the file, not a path."""
+    folder, name = os.path.split(os.path.abspath(trace))
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         started = time.monotonic()
-        proc = subprocess.run([binary, "backtest", "--trace", trace, "--json", out.name] + extra,
-                              capture_output=True, text=True)
+        proc = subprocess.run([binary, "backtest", "--trace", name, "--json", out.name] + extra,
+                              capture_output=True, text=True, cwd=folder)
         seconds = time.monotonic() - started
         if proc.returncode != 0:
             sys.exit(f"run.py: backtest of {trace} failed ({proc.returncode}): {proc.stderr}")
@@ -114,10 +116,12 @@ def synthetic_month(path):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--bin", default=os.environ.get("PRESCALE_BIN",
-                                                   os.path.join(ROOT, "build/bin/prescale")))
+                                                   os.path.join(ROOT, "build/bin/prescale")),
+                   type=os.path.abspath)
     p.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     p.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
-    p.add_argument("--plot", default=os.path.join(ROOT, "docs", "backtest-spy.svg"))
+    p.add_argument("--plot", default=os.path.join(ROOT, "docs", "backtest-spy.svg"),
+                   type=os.path.abspath)
     a = p.parse_args()
     if not os.path.isdir(a.data):
         print(f"run.py: no data folder {a.data}; nothing to do")
