@@ -1,5 +1,6 @@
 // Scheduled events: a 5-field cron schedule in an IANA time zone, expanded to occurrence times.
-// Uses Howard Hinnant's date library with the system tzdata, so DST shifts are followed.
+// Uses Howard Hinnant's date library with the system tzdata, so DST shifts are followed. The one
+// exception to "no I/O" in forecasting/: the first lookup of a time zone reads the tzdata files.
 #pragma once
 
 #include <bitset>

@@ -2,13 +2,15 @@
 // CalibratedModel: the wrapper that turns any PointModel core into a public Model.
 //
 // Errors are normalised by a scale: an exponentially weighted mean absolute one-step error kept
-// per hour of the day (UTC) once that hour has enough data, globally before. At Fit, the core is
-// replayed over the history and, at up to ~1,500 origins in its later part, the errors of its
-// forecasts 1..K steps ahead (K = the lead hint) are divided by the scale at their target time.
-// The q-quantile forecast for k steps is mean + Q_k(q) * scale(target), where Q_k is the
-// empirical quantile of those normalised errors (interpolated between calibrated horizons;
-// beyond K it grows like sqrt(k / K)). So intervals are calibrated per horizon and widen and
-// narrow with the time of day.
+// per hour of the day (UTC) once that hour has enough data, globally before. At Fit, the core's
+// parameters come from the first three quarters of the history; it is then replayed over all
+// of it and, at up to 1,500 origins in the last quarter (out of sample), its errors at a
+// geometric grid of horizons up to K (K = the lead hint) are divided by the scale at their
+// target time. The q-quantile forecast for k steps is core + Q_k(q) * scale(target), where Q_k
+// is the empirical quantile of those normalised errors (interpolated between grid horizons;
+// beyond K it grows like sqrt(k / K)), and the point forecast is core + Q_k(0.5) * scale, the
+// predictive median. So intervals are calibrated per horizon and widen and narrow with the
+// time of day.
 #pragma once
 
 #include <array>
