@@ -56,6 +56,7 @@ TEST(EtsTest, HoltWintersMatchesStatsmodels) {
   // l + (phi + phi^2 + phi^3 + phi^4) b + s = 13.880231359, so step 4 is checked against those.
   const double expected[] = {12.64294871, 13.0314918, 13.50388084, 13.880231359, 13.91235334};
   for (int k = 0; k < 5; ++k) EXPECT_NEAR(f[k], expected[k], 1e-7) << "step " << k + 1;
+  for (int k = 1; k <= 5; ++k) EXPECT_NEAR(core.PointAt(k), f[k - 1], 1e-9) << "PointAt " << k;
 }
 
 TEST(EtsTest, SesClosedForm) {

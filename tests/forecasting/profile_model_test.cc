@@ -123,6 +123,7 @@ TEST(ProfileModelTest, FineStepsKeepACoarseProfile) {
   model.PointPath(3600, path.data());
   const double t_end = y.size() * step;
   EXPECT_NEAR(path[3599], Demand(t_end + 3599), 25);
+  for (int k : {1, 2, 60, 3600}) EXPECT_NEAR(model.PointAt(k), path[k - 1], 1e-9) << k;
 }
 
 }  // namespace
