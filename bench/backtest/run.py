@@ -22,6 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 STRATEGIES = ["reactive", "seasonal_naive", "prescale", "oracle"]
 SPY = "spy_trade_count_1m.csv"
+QUANTILES = [0.7, 0.8, 0.9]
+HOLDS = ["5m", "0s"]
 
 
 def run_backtest(binary, trace, extra):
@@ -113,6 +115,38 @@ def synthetic_month(path):
             f.write(f"{1700000000 + 60 * m},{(daily + spike) * weekly * (0.8 + 0.4 * noise):.0f}\n")
 
 
+def sensitivity_table(a, traces):
+    """prescale's unserved fraction and cost against quantile and scale_down_hold, on the
+    traces of two days or more (the default policy otherwise)."""
+    with open(os.path.join(HERE, "spy-calendar.yaml")) as f:
+        base = f.read()
+    lines = ["", "## Sensitivity of prescale to quantile and scale_down_hold", "",
+             "unserved % (seasonal_naive's) / pod-seconds x reactive", "",
+             "| trace | " + " | ".join(f"q={q} hold={h}" for q in QUANTILES for h in HOLDS) + " |",
+             "|---|" + "---:|" * (len(QUANTILES) * len(HOLDS))]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in traces:
+            path = os.path.join(a.data, name)
+            if span_days(path) < 2:
+                continue
+            cells = []
+            for q in QUANTILES:
+                for h in HOLDS:
+                    text = base.replace("quantile: 0.9", f"quantile: {q}").replace(
+                        "scale_down_hold: 5m", f"scale_down_hold: {h}")
+                    config = os.path.join(tmp, "policy.yaml")
+                    with open(config, "w") as f:
+                        f.write(text)
+                    extra = ["--config", config] + ([] if name == SPY else ["--no-events"])
+                    j, _ = run_backtest(a.bin, path, extra)
+                    st = j["strategies"]
+                    cells.append(f"{100 * st['prescale']['unserved_fraction']:.3f} "
+                                 f"({100 * st['seasonal_naive']['unserved_fraction']:.3f}) / "
+                                 f"{st['prescale']['pod_seconds'] / st['reactive']['pod_seconds']:.2f}")
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--bin", default=os.environ.get("PRESCALE_BIN",
@@ -122,6 +156,8 @@ def main():
     p.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     p.add_argument("--plot", default=os.path.join(ROOT, "docs", "backtest-spy.svg"),
                    type=os.path.abspath)
+    p.add_argument("--sensitivity", action="store_true",
+                   help="also run prescale at quantiles 0.7/0.8/0.9 with and without the hold")
     a = p.parse_args()
     if not os.path.isdir(a.data):
         print(f"run.py: no data folder {a.data}; nothing to do")
@@ -168,6 +204,8 @@ def main():
         goals.append((f"30-day 1-minute backtest (synthetic) in {seconds:.1f} s < 10 s",
                       seconds < 10))
 
+    sensitivity = sensitivity_table(a, traces) if a.sensitivity else []
+
     report = ["# Backtests of ../shared/data (bench/backtest/run.py)", "",
               f"Generated {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC "
               "with `prescale backtest` and the default policy "
@@ -177,6 +215,7 @@ def main():
               "ready; missed spikes count as -600 s in the median.", "",
               table(results), "", "## Goals (issue 5)", ""]
     report += [f"- [{'x' if ok else ' '}] {text}" for text, ok in goals]
+    report += sensitivity
     with open(a.out, "w") as f:
         f.write("\n".join(report) + "\n")
     print("\n".join(report))
