@@ -18,6 +18,7 @@ class SnapshotProvider : public apiserver::ExternalMetricsProvider {
       std::string_view ns, std::string_view metric,
       const apiserver::LabelSelector& selector) const override;
   bool Ready() const override;
+  uint64_t Generation() const override { return holder_.version(); }
 
  private:
   const SnapshotHolder& holder_;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "apiserver/api_types.h"
 #include "apiserver/openapi.h"
@@ -206,7 +207,46 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request, const RequestInfo&
   return NotFound();
 }
 
+namespace {
+
+// Encoded list responses, per thread, for the provider generation they were computed at. HPAs
+// ask the same question every sync period, so most requests between two refreshes are answered
+// from here without parsing the selector or encoding again. Per thread: no locks, no sharing.
+struct ResponseCache {
+  const void* owner = nullptr;
+  uint64_t generation = 0;
+  std::unordered_map<std::string, std::string> bodies;  // key: the request target
+};
+constexpr size_t kMaxCachedResponses = 1024;
+
+ResponseCache& ThreadResponseCache(const void* owner, uint64_t generation) {
+  thread_local ResponseCache cache;
+  if (cache.owner != owner || cache.generation != generation ||
+      cache.bodies.size() >= kMaxCachedResponses) {
+    cache.owner = owner;
+    cache.generation = generation;
+    cache.bodies.clear();
+  }
+  return cache;
+}
+
+}  // namespace
+
 HttpResponse ApiHandler::ListMetricValues(const HttpRequest& request, const RequestInfo& info) {
+  // Read before the values, so a cached body is never older than its generation.
+  const uint64_t generation = provider_.Generation();
+  ResponseCache* cache = generation != 0 ? &ThreadResponseCache(this, generation) : nullptr;
+  if (cache) {
+    const auto it = cache->bodies.find(std::string(request.target));
+    if (it != cache->bodies.end()) return Json(it->second);
+  }
+  HttpResponse response = EncodeMetricValues(request, info);
+  if (cache && response.status == 200)
+    cache->bodies.emplace(std::string(request.target), response.body);
+  return response;
+}
+
+HttpResponse ApiHandler::EncodeMetricValues(const HttpRequest& request, const RequestInfo& info) {
   bool malformed = false;
   const std::optional<std::string> selector_text =
       QueryParameter(request.target, "labelSelector", &malformed);

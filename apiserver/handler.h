@@ -35,6 +35,7 @@ class ApiHandler {
  private:
   HttpResponse Dispatch(const HttpRequest& request, const RequestInfo& info, enum Route* route);
   HttpResponse ListMetricValues(const HttpRequest& request, const RequestInfo& info);
+  HttpResponse EncodeMetricValues(const HttpRequest& request, const RequestInfo& info);
   HttpResponse Health(const HttpRequest& request, std::string_view name, bool ok,
                       std::string_view failure);
 

@@ -66,6 +66,11 @@ class ExternalMetricsProvider {
 
   // False until the provider has data to serve (drives /readyz).
   virtual bool Ready() const = 0;
+
+  // A number that changes whenever any answer of GetExternalMetric may change (e.g. the version
+  // of the published snapshot). While it stays the same, the API layer reuses the response it
+  // encoded for the same request. 0 disables that reuse.
+  virtual uint64_t Generation() const { return 0; }
 };
 
 }  // namespace prescale::apiserver
