@@ -5,9 +5,9 @@
 #include <deque>
 
 #include "policies/calendar.h"
-#include "policies/decision.h"
 #include "policies/deployment_model.h"
 #include "policies/hpa_model.h"
+#include "policies/served_forecast.h"
 #include "policies/spikes.h"
 
 namespace prescale::policies {
@@ -94,14 +94,12 @@ class SeasonalNaiveSource : public MetricSource {
 // The decision on the model's q-forecast; the model sees each bucket once it has ended.
 class PrescaleSource : public MetricSource {
  public:
-  PrescaleSource(const Timeline& tl, const BacktestOptions& o, std::vector<int64_t> events)
+  PrescaleSource(const Timeline& tl, const BacktestOptions& o, ServedForecast served)
       : tl_(tl),
         options_(o),
         model_(o.make_model()),
-        decider_(o.scale_down_hold),
-        events_(std::move(events)),
-        lead_(static_cast<double>(WholeSeconds(o.lead))),
-        horizon_(2 + static_cast<int>(std::ceil(lead_ / tl.trace.step_seconds))),
+        served_(std::move(served)),
+        horizon_(served_.HorizonSteps(tl.trace.step_seconds)),
         refit_every_(std::max<int64_t>(
             1, static_cast<int64_t>(static_cast<double>(WholeSeconds(o.refit_every)) /
                                     tl.trace.step_seconds))) {
@@ -111,23 +109,16 @@ class PrescaleSource : public MetricSource {
   double At(int64_t s) override {
     const int64_t last = tl_.LastComplete(s);
     const bool fresh = CatchUp(last);
-    if (last < 0) return decider_.Decide({Unix(s), 0, {}, EventAhead(s)});
+    const double now = tl_.trace.start_unix + static_cast<double>(s);
+    if (last < 0) return served_.Decide(now, now, tl_.trace.step_seconds, 0, {});
     if (fresh) path_ = model_->Forecast(horizon_, options_.quantile);
-    const auto [first, final] =
-        ForecastSteps(static_cast<double>(s), static_cast<double>(last) * tl_.trace.step_seconds,
-                      tl_.trace.step_seconds, lead_);
-    quantiles_.clear();
-    for (int k = first; k <= std::min(final, horizon_); ++k) {
-      quantiles_.push_back(path_[k - 1].quantile);
-    }
-    return decider_.Decide({Unix(s), tl_.trace.values[last], quantiles_, EventAhead(s)});
+    return served_.Decide(now, tl_.trace.BucketStart(static_cast<size_t>(last)),
+                          tl_.trace.step_seconds, tl_.trace.values[last], path_);
   }
 
   std::string model_name() const { return model_->name(); }
 
  private:
-  double Unix(int64_t s) const { return tl_.trace.start_unix + static_cast<double>(s); }
-
   // Feeds the buckets up to `last`: online updates, with a refit on all history seen so far
   // when it doubles (cold start) and at least every `refit_every`. True if anything was fed.
   bool CatchUp(int64_t last) {
@@ -145,25 +136,15 @@ class PrescaleSource : public MetricSource {
     return fed;
   }
 
-  bool EventAhead(int64_t s) const {
-    const double now = Unix(s);
-    auto it =
-        std::lower_bound(events_.begin(), events_.end(), static_cast<int64_t>(std::ceil(now)));
-    return it != events_.end() && static_cast<double>(*it) <= now + lead_;
-  }
-
   const Timeline& tl_;
   const BacktestOptions& options_;
   std::unique_ptr<forecasting::Model> model_;
-  Decider decider_;
-  std::vector<int64_t> events_;
-  double lead_;
+  ServedForecast served_;
   int horizon_;
   int64_t refit_every_;
   int64_t seen_ = 0;
   int64_t next_refit_ = 8;
   std::vector<forecasting::ForecastPoint> path_;
-  std::vector<double> quantiles_;
 };
 
 struct Run {
@@ -287,9 +268,13 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
   if (trace.values.empty()) return BacktestError{"the trace is empty"};
   if (!(trace.step_seconds >= 1)) return BacktestError{"the trace step must be at least 1 s"};
   if (!o.make_model) return BacktestError{"no forecasting model for the prescale strategy"};
+  Policy policy;  // the parts of a policy that the decision reads
+  policy.lead = o.lead;
+  policy.scale_down_hold = o.scale_down_hold;
+  policy.events = o.events;
   std::string why;
-  const auto calendar = EventCalendar::Create(o.events, &why);
-  if (!calendar) return BacktestError{why};
+  std::optional<ServedForecast> served = ServedForecast::Create(policy, &why);
+  if (!served) return BacktestError{why};
 
   BacktestResult result;
   result.start_unix = trace.start_unix;
@@ -305,8 +290,7 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
   const int64_t lead = WholeSeconds(o.lead);
   ReactiveSource reactive(tl);
   SeasonalNaiveSource seasonal(tl, lead);
-  const auto start = static_cast<int64_t>(std::floor(trace.start_unix));
-  PrescaleSource prescale(tl, o, calendar->Occurrences(start, start + result.seconds + lead + 1));
+  PrescaleSource prescale(tl, o, std::move(*served));
   std::vector<int> oracle_pods;
   std::array<Run, kStrategyCount> runs = {
       SimulateHpa(tl, o, capacity, reactive), SimulateHpa(tl, o, capacity, seasonal),

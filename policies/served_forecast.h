@@ -1,0 +1,52 @@
+// What `serve` and `backtest` both do per served series: turn a model's q-forecast path into the
+// value served as `<name>_forecast`, through the Decider, with the policy's lead, hold and
+// calendar. One instance per series; not thread-safe (owned by the refresh loop).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "forecasting/model.h"
+#include "policies/calendar.h"
+#include "policies/decision.h"
+#include "policies/policy.h"
+
+namespace prescale::policies {
+
+class ServedForecast {
+ public:
+  // nullopt and *error if the policy's calendar does not load (check-config catches that).
+  static std::optional<ServedForecast> Create(const Policy& policy, std::string* error);
+
+  // How many steps to ask the model for: enough to cover [now, now + lead] until the next
+  // bucket is seen.
+  int HorizonSteps(double step_seconds) const;
+
+  // `path` is Forecast(HorizonSteps(step), policy.quantile) of a model whose last seen bucket
+  // starts at `last_seen_start` (Unix seconds); `observed` is that bucket's value. Calls in time
+  // order. Returns the value to serve (finite, >= 0).
+  double Decide(double now, double last_seen_start, double step_seconds, double observed,
+                std::span<const forecasting::ForecastPoint> path);
+
+  const Decider& decider() const { return decider_; }
+
+ private:
+  ServedForecast(double lead_seconds, Duration hold, EventCalendar calendar)
+      : lead_seconds_(lead_seconds), decider_(hold), calendar_(std::move(calendar)) {}
+
+  bool EventWithinLead(double now);
+
+  double lead_seconds_;
+  Decider decider_;
+  EventCalendar calendar_;
+  // Occurrences in [cached_from_, cached_until_), recomputed when time leaves that range.
+  std::vector<int64_t> upcoming_;
+  int64_t cached_from_ = INT64_MAX;
+  int64_t cached_until_ = INT64_MIN;
+  std::vector<double> quantiles_;  // scratch, reused across calls
+};
+
+}  // namespace prescale::policies
