@@ -61,6 +61,7 @@ double EtsCore::Sae(const EtsParams& p, std::span<const double> y) const {
 }
 
 void EtsCore::FitParameters(double, std::span<const double> history) {
+  damped_sums_.clear();
   const size_t n = history.size();
   std::span<const double> window = history.subspan(n > kMaxFitWindow ? n - kMaxFitWindow : 0);
   if (m_) InitSeason(window, &initial_season_);
@@ -121,10 +122,20 @@ void EtsCore::PointPath(int h, double* out) const {
   }
 }
 
-double EtsCore::PointAt(int k) const {
+double EtsCore::DampedSum(int k) const {
   const double phi = params_.phi;
-  // phi + phi^2 + ... + phi^k
-  const double damped = phi == 1 ? k : phi * (1 - std::pow(phi, k)) / (1 - phi);
+  if (phi == 1) return k;
+  if (k > 4096) return phi * (1 - std::pow(phi, k)) / (1 - phi);
+  if (damped_sums_.empty()) damped_sums_ = {0.0};
+  for (double power = std::pow(phi, damped_sums_.size());
+       static_cast<int>(damped_sums_.size()) <= k; power *= phi) {
+    damped_sums_.push_back(damped_sums_.back() + power);
+  }
+  return damped_sums_[k];
+}
+
+double EtsCore::PointAt(int k) const {
+  const double damped = DampedSum(k);  // phi + phi^2 + ... + phi^k
   const double s = m_ ? season_[static_cast<size_t>((seen_ + k - 1) % m_)] : 0.0;
   return level_ + damped * slope_ + s;
 }

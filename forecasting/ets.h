@@ -37,6 +37,7 @@ class EtsCore final : public PointModel {
   // For tests: fixes the parameters (and clears the initial seasonal state).
   void SetParams(const EtsParams& p) {
     params_ = p;
+    damped_sums_.clear();
     initial_season_.clear();
   }
   const EtsParams& params() const { return params_; }
@@ -44,12 +45,14 @@ class EtsCore final : public PointModel {
  private:
   // Sum of one-step absolute errors of `p` over `y`, from the heuristic initial state.
   double Sae(const EtsParams& p, std::span<const double> y) const;
+  double DampedSum(int k) const;  // cached: calibration asks for the same k many times
   void InitSeason(std::span<const double> y, std::vector<double>* season) const;
 
   bool trend_;
   long m_;
   EtsParams params_;
   std::vector<double> initial_season_;
+  mutable std::vector<double> damped_sums_;  // damped_sums_[k] = phi + ... + phi^k
   // Running state.
   double level_ = 0, slope_ = 0;
   std::vector<double> season_;

@@ -101,6 +101,7 @@ void ProfileCore::InitialProfiles(double start, std::span<const double> y) {
 }
 
 void ProfileCore::Apply(const std::vector<double>& x) {
+  rho_powers_.clear();
   size_t i = 0;
   params_.alpha = x[i++];
   params_.rho = x[i++];
@@ -244,7 +245,16 @@ void ProfileCore::PointPath(int h, double* out) const {
 
 double ProfileCore::PointAt(int k) const {
   const double s = k == 1 ? next_seasonal_ : Seasonal(next_time_ + (k - 1) * step_);
-  return level_ + s + std::pow(params_.rho, k) * last_error_;
+  return level_ + s + RhoPower(k) * last_error_;
+}
+
+double ProfileCore::RhoPower(int k) const {
+  if (k > kMaxCachedPower) return std::pow(params_.rho, k);
+  if (rho_powers_.empty()) rho_powers_.push_back(1.0);
+  while (static_cast<int>(rho_powers_.size()) <= k) {
+    rho_powers_.push_back(rho_powers_.back() * params_.rho);
+  }
+  return rho_powers_[k];
 }
 
 std::unique_ptr<PointModel> ProfileCore::Clone() const {

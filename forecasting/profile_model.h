@@ -69,10 +69,13 @@ class ProfileCore final : public PointModel {
   void InitialProfiles(double start_unix, std::span<const double> history);
   void Optimize(double window_start, std::span<const double> window);
   void Apply(const std::vector<double>& x);
+  double RhoPower(int k) const;  // rho^k, cached: calibration asks for the same k many times
+  static constexpr int kMaxCachedPower = 4096;
 
   double step_;
   std::vector<Period> periods_;
   mutable std::vector<Event> events_;  // mutable: EventWindow caches occurrences on lookup
+  mutable std::vector<double> rho_powers_;
   Params params_;
   // Running state.
   double level_ = 0, last_error_ = 0, next_time_ = 0;
