@@ -94,6 +94,34 @@ TEST_F(ForecastEvalTest, WritesJsonToAFile) {
   EXPECT_NE(text.str().find("\"model\": \"ses\""), std::string::npos) << text.str();
 }
 
+TEST_F(ForecastEvalTest, UsesThePolicysModelAndQuantile) {
+  const std::string config = Write("policy.yaml",
+                                   "policies:\n"
+                                   "  - name: orders\n"
+                                   "    query: sum(rate(orders_total[1m]))\n"
+                                   "    model: ses\n"
+                                   "    quantile: 0.8\n"
+                                   "  - name: other\n"
+                                   "    query: sum(rate(other_total[1m]))\n"
+                                   "    model: naive\n");
+  Result r = Run("--trace " + GoodTrace() + " --horizon 1m --config " + config + " --json -");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"model\": \"ses\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"quantile\": 0.8,"), std::string::npos) << r.out;
+  r = Run("--trace " + GoodTrace() + " --horizon 1m --config " + config +
+          " --policy other --quantile 0.95 --json -");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"model\": \"naive\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"quantile\": 0.95,"), std::string::npos) << r.out;
+  r = Run("--trace " + GoodTrace() + " --horizon 1m --config " + config + " --policy nope");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("no policy named \"nope\""), std::string::npos) << r.out;
+  const std::string broken = Write("broken.yaml", "policies:\n  - name: x\n    quantile: 7\n");
+  r = Run("--trace " + GoodTrace() + " --horizon 1m --config " + broken);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("broken.yaml"), std::string::npos) << r.out;
+}
+
 TEST_F(ForecastEvalTest, BadInputExitsTwoNamingTheProblem) {
   const std::string bad = Write("bad.csv", "timestamp,value\n0,1\n60,oops\n120,3\n");
   Result r = Run("--trace " + bad + " --horizon 1m");
