@@ -9,7 +9,8 @@
 // reported once, not every poll.
 //
 // Threading: callbacks run on the watcher's own thread (or on the caller's thread inside
-// CheckNow), one at a time, never concurrently with each other; they must not call Stop().
+// CheckNow), one at a time, never concurrently with each other; they must not call Stop() or
+// CheckNow() (deadlock).
 // current(), reloads() and failures() may be called from any thread.
 #pragma once
 
