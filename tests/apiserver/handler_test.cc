@@ -125,6 +125,25 @@ TEST_F(HandlerTest, ErrorsAreStatusObjects) {
   EXPECT_EQ(Get(kList + "order_flow_rate").status, 500);
 }
 
+TEST_F(HandlerTest, EncodedResponsesAreReusedOnlyWithinOneGeneration) {
+  const std::string target = kList + "order_flow_rate?labelSelector=venue%3Dxnas";
+  provider_.generation = 7;
+  EXPECT_EQ(json::parse(Get(target).body)["items"][0]["value"], "1k");
+  provider_.values[0].value = 2000;  // same generation: the encoded answer is reused
+  EXPECT_EQ(json::parse(Get(target).body)["items"][0]["value"], "1k");
+  provider_.generation = 8;  // a new snapshot: encoded again
+  EXPECT_EQ(json::parse(Get(target).body)["items"][0]["value"], "2k");
+  provider_.generation = 0;  // reuse disabled
+  provider_.values[0].value = 3000;
+  EXPECT_EQ(json::parse(Get(target).body)["items"][0]["value"], "3k");
+  // Errors are never reused.
+  provider_.generation = 9;
+  provider_.error = ProviderError{ProviderError::Kind::kUnavailable, "stale"};
+  EXPECT_EQ(Get(target).status, 503);
+  provider_.error.reset();
+  EXPECT_EQ(Get(target).status, 200);
+}
+
 TEST_F(HandlerTest, HealthAndReadiness) {
   EXPECT_EQ(Get("/healthz").body, "ok");
   EXPECT_EQ(Get("/livez").status, 200);

@@ -39,6 +39,8 @@ class StaticProvider : public ExternalMetricsProvider {
     return out;
   }
   bool Ready() const override { return ready; }
+  uint64_t Generation() const override { return generation; }
+  uint64_t generation = 0;
 };
 
 class ScriptedTokenReviewer : public TokenReviewer {
