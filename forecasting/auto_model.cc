@@ -1,8 +1,8 @@
 #include "forecasting/auto_model.h"
 
 #include <cmath>
-
 #include <limits>
+
 #include "forecasting/ensemble.h"
 
 namespace prescale::forecasting {
@@ -11,6 +11,17 @@ namespace {
 double Relative(double mae, double naive) {
   if (naive > 0) return mae / naive;
   return mae > 0 ? std::numeric_limits<double>::max() / 4 : 1.0;
+}
+
+// Splits "a+b" into {"a", "b"}; a plain name gives itself.
+std::vector<std::string> Members(const std::string& name) {
+  std::vector<std::string> out;
+  size_t from = 0;
+  for (size_t plus; (plus = name.find('+', from)) != std::string::npos; from = plus + 1) {
+    out.push_back(name.substr(from, plus - from));
+  }
+  out.push_back(name.substr(from));
+  return out;
 }
 
 }  // namespace
@@ -38,17 +49,6 @@ std::vector<std::string> AutoModel::Candidates(size_t n) const {
   return names;
 }
 
-// Splits "a+b" into {"a", "b"}; a plain name gives itself.
-std::vector<std::string> Members(const std::string& name) {
-  std::vector<std::string> out;
-  size_t from = 0;
-  for (size_t plus; (plus = name.find('+', from)) != std::string::npos; from = plus + 1) {
-    out.push_back(name.substr(from, plus - from));
-  }
-  out.push_back(name.substr(from));
-  return out;
-}
-
 void AutoModel::Fit(double start, std::span<const double> history) {
   scores_.clear();
   std::vector<std::unique_ptr<CalibratedModel>> fitted;
@@ -71,6 +71,7 @@ void AutoModel::Fit(double start, std::span<const double> history) {
           if (scores_[i].first == member) cores.push_back(fitted[i]->core().Clone());
         }
       }
+      if (cores.size() != members.size()) continue;  // a member was not a candidate
       fitted.push_back(
           fitted.front()->WithCore(std::make_unique<EnsembleCore>(name, std::move(cores))));
       fitted.back()->FitHoldout(start, history, /*fit_parameters=*/false);
