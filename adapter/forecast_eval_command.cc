@@ -223,10 +223,12 @@ CommandRunner AddForecastEvalCommand(CLI::App& app) {
   cmd->add_option("--train-fraction", f->train_fraction, "Fraction of the trace to fit on")
       ->default_val(0.7);
   cmd->add_option("--quantile", f->quantile, "Quantile to evaluate (default 0.9 or the policy's)");
-  cmd->add_option("--json", f->json, "Write the JSON report to PATH, or - for stdout");
+  cmd->add_option("--json", f->json,
+                  "Write the JSON report to PATH, or - for stdout (fit_seconds is wall time; "
+                  "fit_cpu_seconds the fitting thread's CPU time)");
   cmd->add_option("--model", f->model,
-                  "Override the model (auto, naive, seasonal_naive, ses, holt, holt_winters, "
-                  "profile)");
+                  "Override the model: auto, naive, seasonal_naive, ses, holt, holt_winters, "
+                  "profile, ses+profile");
   return [f] { return Run(*f); };
 }
 
