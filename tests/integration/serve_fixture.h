@@ -30,6 +30,12 @@ policies:
     lead: 60s
 )";
 
+// The binary under test: $PRESCALE_BIN (set by CTest), else build/bin/prescale.
+inline std::string BinaryPath() {
+  const char* bin = std::getenv("PRESCALE_BIN");
+  return bin ? bin : "build/bin/prescale";
+}
+
 class ServeFixture : public ::testing::Test {
  protected:
   // Starts prescale with extra flags; the usual authentication flags are always given.
@@ -78,11 +84,6 @@ class ServeFixture : public ::testing::Test {
     process_ = std::make_unique<Process>(Process::Start({argv}));
     ASSERT_TRUE(WaitForHttpsReady(port_, "/readyz", std::chrono::seconds(20), process_.get()))
         << process_->ReadStderr();
-  }
-
-  static std::string BinaryPath() {
-    const char* bin = std::getenv("PRESCALE_BIN");
-    return bin ? bin : "build/bin/prescale";
   }
 
   HttpsClientOptions Client(const IssuedCert* cert = nullptr) const {
