@@ -110,8 +110,8 @@ std::optional<HttpResponse> ApiHandler::Handle(const HttpRequest& request, bool 
                                   : ServerMetrics::Result::kDenied);
   }
   if (authn.outcome != AuthenticationResult::Outcome::kAuthenticated) {
-    log::Info("request unauthenticated",
-              {{"path", info ? info->path : std::string()}, {"reason", authn.reason}});
+    log::Debug("request unauthenticated",
+               {{"path", info ? info->path : std::string()}, {"reason", authn.reason}});
     response = StatusResponse(401, "Unauthorized", "Unauthorized");
   } else if (!info) {
     response = StatusResponse(400, "BadRequest", "malformed request path");
@@ -215,16 +215,19 @@ namespace {
 struct ResponseCache {
   const void* owner = nullptr;
   uint64_t generation = 0;
+  size_t bytes = 0;
   std::unordered_map<std::string, std::string> bodies;  // key: the request target
 };
 constexpr size_t kMaxCachedResponses = 1024;
+constexpr size_t kMaxCachedBytes = 8 << 20;  // per thread
 
 ResponseCache& ThreadResponseCache(const void* owner, uint64_t generation) {
   thread_local ResponseCache cache;
   if (cache.owner != owner || cache.generation != generation ||
-      cache.bodies.size() >= kMaxCachedResponses) {
+      cache.bodies.size() >= kMaxCachedResponses || cache.bytes >= kMaxCachedBytes) {
     cache.owner = owner;
     cache.generation = generation;
+    cache.bytes = 0;
     cache.bodies.clear();
   }
   return cache;
@@ -241,8 +244,10 @@ HttpResponse ApiHandler::ListMetricValues(const HttpRequest& request, const Requ
     if (it != cache->bodies.end()) return Json(it->second);
   }
   HttpResponse response = EncodeMetricValues(request, info);
-  if (cache && response.status == 200)
+  if (cache && response.status == 200) {
+    cache->bytes += request.target.size() + response.body.size();
     cache->bodies.emplace(std::string(request.target), response.body);
+  }
   return response;
 }
 

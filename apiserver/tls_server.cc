@@ -79,14 +79,25 @@ class Session : public std::enable_shared_from_this<Session> {
     request_.headers.clear();
     for (const auto& field : req) request_.headers.emplace_back(field.name_string(), field.value());
     request_.certificate = &certificate_;
-    if (std::optional<HttpResponse> response = shared_.handler.Handle(request_, false)) {
+    if (std::optional<HttpResponse> response = SafeHandle(false)) {
       return Send(std::move(*response));
     }
     net::post(shared_.blocking_pool, [self = shared_from_this()] {
-      HttpResponse response = *self->shared_.handler.Handle(self->request_, true);
+      HttpResponse response = *self->SafeHandle(true);
       net::post(self->stream_.get_executor(),
                 [self, r = std::move(response)]() mutable { self->Send(std::move(r)); });
     });
+  }
+
+  // The handler's answer; an exception escaping it must not take an I/O thread down with it.
+  std::optional<HttpResponse> SafeHandle(bool allow_blocking) {
+    try {
+      return shared_.handler.Handle(request_, allow_blocking);
+    } catch (const std::exception& e) {
+      log::Error("request handler failed", {{"error", e.what()}});
+      return StatusResponse(500, "InternalError",
+                            "Internal error occurred: request handler failed");
+    }
   }
 
   void Send(HttpResponse response) {
