@@ -1,24 +1,12 @@
 #include "apiserver/authenticator.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <cctype>
 
+#include "apiserver/digest.h"
+
 namespace prescale::apiserver {
 namespace {
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
 
 bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && HeaderNameEquals(s.substr(0, prefix.size()), prefix);
