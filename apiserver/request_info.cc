@@ -7,6 +7,11 @@ namespace prescale::apiserver {
 namespace {
 
 bool Unescape(std::string_view in, bool plus_is_space, std::string* out) {
+  if (in.find('%') == std::string_view::npos &&
+      (!plus_is_space || in.find('+') == std::string_view::npos)) {
+    out->assign(in);  // the common case: nothing to decode
+    return true;
+  }
   out->clear();
   for (size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
