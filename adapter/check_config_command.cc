@@ -24,8 +24,8 @@ CommandRunner AddCheckConfigCommand(CLI::App& app) {
     for (size_t i = 0; i < c.policies.size(); ++i) {
       std::cout << (i ? ", " : "") << c.policies[i].name;
     }
-    std::cout << "), " << c.policies.size() * 2 << " metrics, refresh "
-              << FormatDuration(c.refresh) << "\n";
+    std::cout << "), " << c.policies.size() * 2 << " metrics, refresh " << FormatDuration(c.refresh)
+              << "\n";
     return 0;
   };
 }

@@ -25,13 +25,20 @@ constexpr std::array<Unit, 7> kUnits = {{{"ms", 1},
 int UnitRank(int64_t millis) {
   // Larger units must come first in a compound duration.
   switch (millis) {
-    case 365LL * 24 * 3600 * 1000: return 0;
-    case 7LL * 24 * 3600 * 1000: return 1;
-    case 24LL * 3600 * 1000: return 2;
-    case 3600LL * 1000: return 3;
-    case 60LL * 1000: return 4;
-    case 1000: return 5;
-    default: return 6;
+    case 365LL * 24 * 3600 * 1000:
+      return 0;
+    case 7LL * 24 * 3600 * 1000:
+      return 1;
+    case 24LL * 3600 * 1000:
+      return 2;
+    case 3600LL * 1000:
+      return 3;
+    case 60LL * 1000:
+      return 4;
+    case 1000:
+      return 5;
+    default:
+      return 6;
   }
 }
 

@@ -9,9 +9,9 @@ namespace prescale::log {
 namespace {
 
 TEST(LogTest, LineIsOneJsonObjectWithEscaping) {
-  const std::string line = FormatLine(Level::kWarn, "bad \"quote\"\nnewline",
-                                      {{"path", "/apis"}, {"code", 404}, {"ok", false},
-                                       {"nan", std::nan("")}});
+  const std::string line =
+      FormatLine(Level::kWarn, "bad \"quote\"\nnewline",
+                 {{"path", "/apis"}, {"code", 404}, {"ok", false}, {"nan", std::nan("")}});
   EXPECT_EQ(line.find('\n'), std::string::npos);
   const auto parsed = nlohmann::json::parse(line);
   EXPECT_EQ(parsed["level"], "warn");
