@@ -100,8 +100,7 @@ std::optional<HttpResponse> ApiHandler::Handle(const HttpRequest& request, bool 
   HttpResponse response;
 
   const std::optional<RequestInfo> info = ParseRequestInfo(request.method, request.target);
-  const AuthenticationResult authn =
-      authenticator_.Authenticate(cert, request.headers, allow_blocking);
+  AuthenticationResult authn = authenticator_.Authenticate(cert, request.headers, allow_blocking);
   if (authn.outcome == AuthenticationResult::Outcome::kWouldBlock) return std::nullopt;
   if (authn.from_remote) {
     metrics_.RecordDelegation(ServerMetrics::Delegation::kTokenReview,
@@ -116,8 +115,8 @@ std::optional<HttpResponse> ApiHandler::Handle(const HttpRequest& request, bool 
   } else if (!info) {
     response = StatusResponse(400, "BadRequest", "malformed request path");
   } else {
-    const AuthorizationDecision authz =
-        authorizer_.Authorize(ToAttributes(*info, authn.user), allow_blocking);
+    const AccessAttributes attributes = ToAttributes(*info, std::move(authn.user));
+    const AuthorizationDecision authz = authorizer_.Authorize(attributes, allow_blocking);
     using Outcome = AuthorizationDecision::Outcome;
     if (authz.outcome == Outcome::kWouldBlock) return std::nullopt;
     if (authz.from_remote) {
@@ -130,10 +129,10 @@ std::optional<HttpResponse> ApiHandler::Handle(const HttpRequest& request, bool 
     if (authz.outcome == Outcome::kAllowed) {
       response = Dispatch(request, *info, &route);
     } else if (authz.outcome == Outcome::kDenied) {
-      response = Forbidden(*info, authn.user, authz.reason);
+      response = Forbidden(*info, attributes.user, authz.reason);
     } else {
       log::Warn("authorization check failed",
-                {{"path", info->path}, {"user", authn.user.name}, {"reason", authz.reason}});
+                {{"path", info->path}, {"user", attributes.user.name}, {"reason", authz.reason}});
       response =
           StatusResponse(500, "InternalError",
                          "Internal error occurred: authorization check failed: " + authz.reason);
