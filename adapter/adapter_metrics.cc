@@ -142,7 +142,9 @@ void AdapterMetrics::OnConfigReload(bool success) {
 }
 
 void AdapterMetrics::ObserveRefresh(double seconds) {
-  refresh_duration_.Add({}, p::Histogram::BucketBoundaries{}).Observe(seconds);
+  static const p::Histogram::BucketBoundaries kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                          0.5,   1,    2.5,   5,    10,  30};
+  refresh_duration_.Add({}, kBuckets).Observe(seconds);
 }
 
 void AdapterMetrics::SetDataAge(const std::string& policy, double seconds) {

@@ -7,9 +7,11 @@
 #include <sstream>
 
 #include "adapter/adapter_metrics.h"
+#include "adapter/audit_log.h"
 #include "adapter/auth_setup.h"
 #include "adapter/commands.h"
 #include "adapter/demo_source.h"
+#include "adapter/refresh_loop.h"
 #include "adapter/serve_options.h"
 #include "adapter/snapshot_provider.h"
 #include "apiserver/handler.h"
@@ -17,6 +19,7 @@
 #include "apiserver/tls_server.h"
 #include "common/build_info.h"
 #include "common/log.h"
+#include "policies/config_watcher.h"
 #include "policies/policy_file.h"
 
 namespace prescale::adapter {
@@ -47,6 +50,22 @@ void WaitForTermination() {
   log::Info("shutting down", {{"signal", signal}});
 }
 
+RefreshLoopOptions RefreshOptionsFrom(const ServeOptions& o) {
+  RefreshLoopOptions r;
+  r.url_override = o.prometheus_url;
+  if (!o.prometheus_timeout.empty()) {
+    std::string error;
+    const std::optional<Duration> timeout = ParseDuration(o.prometheus_timeout, &error);
+    if (!timeout || *timeout <= Duration::zero())
+      throw SetupError(2, "--prometheus-timeout: " + (error.empty() ? "must be positive" : error));
+    r.timeout_override = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
+  }
+  r.token_file = o.prometheus_token_file;
+  r.ca_file = o.prometheus_ca_file;
+  r.runner.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return r;
+}
+
 int RunServe(const ServeOptions& o) {
   log::Level level = log::Level::kInfo;
   log::ParseLevel(o.log_level, &level);
@@ -67,11 +86,6 @@ int RunServe(const ServeOptions& o) {
   }
   policies::Config config = *loaded.config;
   if (!o.prometheus_url.empty()) config.prometheus.url = o.prometheus_url;
-  if (!o.demo_data) {
-    std::cerr << "prescale serve: reading Prometheus is not implemented yet; run with --demo-data "
-                 "to serve synthetic demo values\n";
-    return 2;
-  }
 
   try {
     AuthComponents auth = BuildAuth(o);
@@ -111,12 +125,42 @@ int RunServe(const ServeOptions& o) {
                {"port", static_cast<int64_t>(server.port())},
                {"policies", static_cast<int64_t>(config.policies.size())}});
 
-    DemoDataSource source(config, holder, o.demo_series, [&adapter_metrics](const Snapshot& s) {
-      adapter_metrics.OnSnapshotPublished(s);
-    });
-    source.Start();
-    WaitForTermination();
-    source.Stop();
+    if (o.demo_data) {
+      DemoDataSource source(config, holder, o.demo_series, [&adapter_metrics](const Snapshot& s) {
+        adapter_metrics.OnSnapshotPublished(s);
+      });
+      source.Start();
+      WaitForTermination();
+      source.Stop();
+    } else {
+      std::unique_ptr<AuditLog> audit;
+      if (!o.audit_log.empty()) {
+        audit = std::make_unique<AuditLog>(o.audit_log,
+                                           static_cast<size_t>(o.audit_log_maxsize_mb) << 20,
+                                           static_cast<size_t>(o.audit_log_maxbackup));
+      }
+      RefreshLoop loop(config, RefreshOptionsFrom(o), holder, adapter_metrics, audit.get());
+      policies::ConfigWatcher watcher(
+          o.config_file, std::make_shared<const policies::Config>(*loaded.config),
+          [&](std::shared_ptr<const policies::Config> next) {
+            std::string error;
+            const bool ok = loop.Reload(next, &error);
+            adapter_metrics.OnConfigReload(ok);
+            if (ok)
+              log::Info("policy file reloaded", {{"file", o.config_file}});
+            else
+              log::Error("policy file reload rejected; the previous configuration stays in force",
+                         {{"file", o.config_file}, {"error", error}});
+          },
+          [&](const std::vector<policies::ConfigError>&) {
+            adapter_metrics.OnConfigReload(false);
+          });
+      loop.Start();
+      watcher.Start();
+      WaitForTermination();
+      watcher.Stop();
+      loop.Stop();
+    }
     server.Stop();
     return 0;
   } catch (const SetupError& e) {

@@ -67,7 +67,14 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
 
   cmd.add_option("--log-level", o.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
-  cmd.add_option("--audit-log", o.audit_log, "File receiving one JSON line per served decision");
+  cmd.add_option("--audit-log", o.audit_log,
+                 "File receiving one JSON line per change of a served forecast (rotated by size)");
+  cmd.add_option("--audit-log-maxsize", o.audit_log_maxsize_mb,
+                 "Megabytes of the audit log before it rotates (default 100)")
+      ->check(CLI::Range(1, 100000));
+  cmd.add_option("--audit-log-maxbackup", o.audit_log_maxbackup,
+                 "Rotated audit log files kept (default 5)")
+      ->check(CLI::Range(1, 1000));
   cmd.add_option("--io-threads", o.io_threads, "HTTPS I/O threads (0: one per core)")
       ->check(CLI::Range(0, 256));
   cmd.add_flag("--demo-data", o.demo_data,

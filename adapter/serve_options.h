@@ -42,6 +42,8 @@ struct ServeOptions {
 
   std::string log_level = "info";
   std::string audit_log;
+  int audit_log_maxsize_mb = 100;
+  int audit_log_maxbackup = 5;
   int io_threads = 0;
   bool demo_data = false;
   int demo_series = 3;

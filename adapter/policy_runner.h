@@ -1,0 +1,130 @@
+// Everything prescale keeps for one policy between refreshes: the history of each of its series
+// on the policy's step grid, one forecasting model and one decision per series, and what to
+// fetch next. The refresh loop drives it: PlanFetch -> Ingest (per chunk) -> FetchSucceeded ->
+// Advance -> AppendServed.
+//
+// Determinism: what a runner serves is a function of the data alone, so replicas that read the
+// same Prometheus serve the same values whenever they started. Bucket k (Prometheus' value at
+// k * step) is fed to the model one step later (late scrapes have landed by then) and the
+// decision is taken at that data time, (k + 1) * step, not at the wall-clock time of the
+// refresh. Models are refitted at grid buckets fixed by the series' labels (once per refit
+// period, spread over the period) on exactly the `history` window ending there; at start-up a
+// series is fitted at its last such bucket before now - (hold + lead) and replayed from there,
+// so its decision state matches a replica that has been running all along.
+//
+// Threading: not thread-safe; owned by the refresh loop. Advance() fans the per-series work out
+// to `threads` threads internally.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "adapter/prometheus_response.h"
+#include "adapter/snapshot.h"
+#include "common/duration.h"
+#include "forecasting/model.h"
+#include "policies/policy.h"
+
+namespace prescale::adapter {
+
+struct RunnerOptions {
+  Duration refit_period = std::chrono::hours(1);
+  int overlap_steps = 2;    // re-fetched each refresh, for late scrapes
+  int chunk_points = 2000;  // points per series per query (Prometheus allows 11,000)
+  int threads = 1;          // for fitting and replaying series in parallel
+};
+
+struct TimeRange {
+  double start = 0;  // Unix seconds, on the step grid
+  double end = 0;    // inclusive
+};
+
+// One change of a served forecast, for the audit log.
+struct AuditRecord {
+  double decision_time = 0;  // the data time of the decision (Unix seconds)
+  std::string metric;
+  apiserver::Labels labels;
+  double served = 0;
+  double previous = 0;
+  double observed = 0;
+  std::string model;    // e.g. "auto(profile)"
+  double fit_time = 0;  // data time of the last fit: the version of the model's parameters
+  double data_age = 0;  // seconds
+};
+
+struct RunnerStats {
+  size_t series = 0;
+  double forecast_mae = 0;  // rolling mean absolute error of the one-step forecast, summed over
+  double naive_mae = 0;     // series; and of the naive forecast (the previous bucket)
+  uint64_t refits = 0;      // fits so far
+};
+
+class PolicyRunner {
+ public:
+  // Fails when the policy's model cannot be built (check-config reports that earlier).
+  static std::variant<std::unique_ptr<PolicyRunner>, std::string> Create(policies::Policy policy,
+                                                                         RunnerOptions options);
+  ~PolicyRunner();
+
+  const policies::Policy& policy() const { return policy_; }
+  double step_seconds() const { return step_; }
+
+  // The query_range ranges to fetch at `now`, each within options.chunk_points: the whole
+  // start-up window (history, plus a refit period and the hold for the replay) at first, then
+  // from the last fetched bucket (less the overlap) on; a gap after an outage is fetched too.
+  std::vector<TimeRange> PlanFetch(double now) const;
+
+  // Stores one fetched chunk. New label sets get a series.
+  void Ingest(const std::vector<Series>& chunk);
+
+  // Every range of the plan was fetched. Series that stopped reporting for max_staleness
+  // while the policy's other series are fresh expire.
+  void FetchSucceeded(const std::vector<TimeRange>& plan, double now);
+  void FetchFailed(const std::string& error);
+
+  // Feeds each model the buckets settled by `now` and takes their decisions.
+  void Advance(double now);
+
+  // Appends the policy's observed and forecast metrics as of `now`, and one audit record per
+  // forecast value that differs from what the previous call served.
+  void AppendServed(double now, std::vector<ServedMetric>* out, std::vector<AuditRecord>* audit);
+
+  bool backfilled() const { return backfilled_; }
+  // Seconds since the newest sample of any series (or since the last successful fetch when the
+  // query returns no series); +inf before any data.
+  double DataAge(double now) const;
+  bool Stale(double now) const;
+  RunnerStats stats() const;
+  // Bytes of series history held (4 per bucket).
+  size_t history_bytes() const;
+
+ private:
+  struct SeriesState;
+  PolicyRunner(policies::Policy policy, RunnerOptions options, forecasting::ModelSpec spec);
+  void AdvanceSeries(SeriesState& s, double now);
+  void FitAt(SeriesState& s, int64_t k);
+  void DecideAt(SeriesState& s, int64_t k);
+  bool IsRefitBucket(const SeriesState& s, int64_t k) const;
+  double ServedForecastValue(const SeriesState& s, double now) const;
+
+  policies::Policy policy_;
+  RunnerOptions options_;
+  forecasting::ModelSpec spec_;
+  double step_;
+  int64_t history_steps_;
+  int64_t refit_steps_;
+  int64_t window_steps_;  // buckets fetched at start-up and kept per series
+  int horizon_;
+  std::map<apiserver::Labels, std::unique_ptr<SeriesState>> series_;
+  bool backfilled_ = false;
+  bool fetched_any_ = false;
+  int64_t fetched_until_ = 0;  // last bucket of the last successful fetch
+  double last_success_ = 0;
+  std::string last_error_;
+};
+
+}  // namespace prescale::adapter

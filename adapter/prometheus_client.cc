@@ -1,0 +1,340 @@
+#include "adapter/prometheus_client.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <simdjson.h>
+#include <sys/stat.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+namespace prescale::adapter {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+
+struct ParsedUrl {
+  bool tls = false;
+  std::string host;
+  std::string port;
+  std::string prefix;  // path prefix without trailing '/'
+};
+
+std::optional<ParsedUrl> ParseUrl(const std::string& url, std::string* error) {
+  ParsedUrl u;
+  std::string rest;
+  if (url.rfind("http://", 0) == 0) {
+    rest = url.substr(7);
+    u.port = "80";
+  } else if (url.rfind("https://", 0) == 0) {
+    rest = url.substr(8);
+    u.tls = true;
+    u.port = "443";
+  } else {
+    *error = "Prometheus URL must start with http:// or https://, got \"" + url + "\"";
+    return std::nullopt;
+  }
+  const size_t slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  u.prefix = slash == std::string::npos ? "" : rest.substr(slash);
+  while (!u.prefix.empty() && u.prefix.back() == '/') u.prefix.pop_back();
+  if (!authority.empty() && authority.front() == '[') {  // [::1]:9090
+    const size_t close = authority.find(']');
+    if (close == std::string::npos) {
+      *error = "Prometheus URL has an unterminated IPv6 address: " + url;
+      return std::nullopt;
+    }
+    u.host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size() && authority[close + 1] == ':')
+      u.port = authority.substr(close + 2);
+  } else {
+    const size_t colon = authority.rfind(':');
+    u.host = authority.substr(0, colon);
+    if (colon != std::string::npos) u.port = authority.substr(colon + 1);
+  }
+  if (u.host.empty() || u.port.empty() ||
+      u.port.find_first_not_of("0123456789") != std::string::npos) {
+    *error = "Prometheus URL has no valid host and port: \"" + url + "\"";
+    return std::nullopt;
+  }
+  return u;
+}
+
+std::string FormEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() * 3 / 2);
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string FormatSeconds(double t) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.3f", t);
+  return buffer;
+}
+
+// Prometheus' error JSON carries the reason; keep a short excerpt of anything else.
+std::string ErrorExcerpt(const std::string& body) {
+  std::variant<std::vector<Series>, ParseError> parsed = ParseQueryResponse(body);
+  if (const auto* e = std::get_if<ParseError>(&parsed)) {
+    if (e->message.rfind("Prometheus answered", 0) == 0) return e->message;
+  }
+  std::string excerpt = body.substr(0, 200);
+  for (char& c : excerpt)
+    if (c == '\n' || c == '\r') c = ' ';
+  return excerpt;
+}
+
+}  // namespace
+
+class PrometheusClient::Impl {
+ public:
+  Impl(PrometheusClientOptions options, ParsedUrl url)
+      : options_(std::move(options)), url_(std::move(url)), ssl_(ssl::context::tls_client) {}
+
+  bool ConfigureTls(std::string* error) {
+    if (!url_.tls) return true;
+    SSL_CTX_set_min_proto_version(ssl_.native_handle(), TLS1_2_VERSION);
+    ssl_.set_verify_mode(ssl::verify_peer);
+    beast::error_code ec;
+    if (options_.ca_file.empty())
+      ssl_.set_default_verify_paths(ec);
+    else
+      ssl_.load_verify_file(options_.ca_file, ec);
+    if (ec) *error = "cannot load the Prometheus CA file " + options_.ca_file + ": " + ec.message();
+    return !ec;
+  }
+
+  QueryResult Post(const std::string& api_path, const std::string& form) {
+    std::string token;
+    if (auto e = ReadToken(&token)) return *e;
+    http::request<http::string_body> req{http::verb::post, url_.prefix + api_path, 11};
+    req.set(http::field::host, url_.host);
+    req.set(http::field::user_agent, "prescale");
+    req.set(http::field::accept, "application/json");
+    req.set(http::field::content_type, "application/x-www-form-urlencoded");
+    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    req.body() = form;
+    req.prepare_payload();
+
+    Exchange result = RunExchange(req);
+    // A kept-alive connection the server closed meanwhile fails before any answer: retry once.
+    if (result.failed_before_answer && result.reused) result = RunExchange(req);
+    if (!result.error.empty()) {
+      const bool timeout = result.ec == beast::error::timeout;
+      return PrometheusError{timeout ? "timeout" : "connect",
+                             std::string(timeout ? "timed out: " : "") + result.error, 0};
+    }
+    bytes_received_ += result.body.size();
+    const int status = result.status;
+    if (status >= 500) return PrometheusError{"http_5xx", ErrorExcerpt(result.body), status};
+    if (status >= 400 || status < 200 || status >= 300)
+      return PrometheusError{"http_4xx", ErrorExcerpt(result.body), status};
+    result.body.reserve(result.body.size() + simdjson::SIMDJSON_PADDING);
+    std::variant<std::vector<Series>, ParseError> parsed = ParseQueryResponse(result.body);
+    if (auto* e = std::get_if<ParseError>(&parsed))
+      return PrometheusError{"bad_response", e->message, status};
+    return std::move(std::get<std::vector<Series>>(parsed));
+  }
+
+  uint64_t bytes_received() const { return bytes_received_; }
+
+ private:
+  struct Exchange {
+    int status = 0;
+    std::string body;
+    std::string error;
+    beast::error_code ec;
+    bool reused = false;
+    bool failed_before_answer = false;
+  };
+
+  std::optional<PrometheusError> ReadToken(std::string* token) {
+    if (options_.token_file.empty()) return std::nullopt;
+    struct stat st {};
+    if (stat(options_.token_file.c_str(), &st) != 0)
+      return PrometheusError{"token", "cannot read the token file " + options_.token_file, 0};
+    if (st.st_mtim.tv_sec != token_mtime_.tv_sec || st.st_mtim.tv_nsec != token_mtime_.tv_nsec ||
+        token_.empty()) {
+      std::ifstream in(options_.token_file, std::ios::binary);
+      std::ostringstream s;
+      s << in.rdbuf();
+      if (!in)
+        return PrometheusError{"token", "cannot read the token file " + options_.token_file, 0};
+      token_ = s.str();
+      while (!token_.empty() && std::isspace(static_cast<unsigned char>(token_.back())))
+        token_.pop_back();
+      token_mtime_ = st.st_mtim;
+    }
+    *token = token_;
+    return std::nullopt;
+  }
+
+  template <typename Stream>
+  net::awaitable<void> WriteAndRead(Stream& stream, http::request<http::string_body>& req,
+                                    Exchange* out) {
+    out->failed_before_answer = true;
+    co_await http::async_write(stream, req, net::use_awaitable);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(options_.max_body_bytes);
+    co_await http::async_read_header(stream, buffer_, parser, net::use_awaitable);
+    out->failed_before_answer = false;
+    co_await http::async_read(stream, buffer_, parser, net::use_awaitable);
+    out->status = static_cast<int>(parser.get().result_int());
+    keep_alive_ = parser.get().keep_alive();
+    out->body = std::move(parser.get().body());
+  }
+
+  net::awaitable<void> Connect() {
+    tcp::resolver resolver(ioc_);
+    const auto endpoints =
+        co_await resolver.async_resolve(url_.host, url_.port, net::use_awaitable);
+    if (url_.tls) {
+      tls_.emplace(ioc_, ssl_);
+      beast::get_lowest_layer(*tls_).expires_after(options_.timeout);
+      beast::error_code ec;
+      net::ip::make_address(url_.host, ec);
+      if (ec) {
+        SSL_set_tlsext_host_name(tls_->native_handle(), url_.host.c_str());
+        tls_->set_verify_callback(ssl::host_name_verification(url_.host));
+      } else {
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(tls_->native_handle()), url_.host.c_str());
+      }
+      co_await beast::get_lowest_layer(*tls_).async_connect(endpoints, net::use_awaitable);
+      co_await tls_->async_handshake(ssl::stream_base::client, net::use_awaitable);
+    } else {
+      plain_.emplace(ioc_);
+      plain_->expires_after(options_.timeout);
+      co_await plain_->async_connect(endpoints, net::use_awaitable);
+    }
+  }
+
+  net::awaitable<void> Run(http::request<http::string_body>& req, Exchange* out) {
+    out->reused = connected_;
+    if (!connected_) {
+      co_await Connect();
+      connected_ = true;
+    }
+    if (url_.tls) {
+      beast::get_lowest_layer(*tls_).expires_after(options_.timeout);
+      co_await WriteAndRead(*tls_, req, out);
+    } else {
+      plain_->expires_after(options_.timeout);
+      co_await WriteAndRead(*plain_, req, out);
+    }
+  }
+
+  Exchange RunExchange(http::request<http::string_body>& req) {
+    Exchange out;
+    buffer_.clear();
+    ioc_.restart();
+    net::co_spawn(ioc_, Run(req, &out), [&](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const boost::system::system_error& ex) {
+        out.ec = ex.code();
+        out.error = ex.code().message();
+      } catch (const std::exception& ex) {
+        out.error = ex.what();
+      }
+    });
+    ioc_.run();
+    if (!out.error.empty() || !keep_alive_) Disconnect();
+    return out;
+  }
+
+  void Disconnect() {
+    connected_ = false;
+    beast::error_code ec;
+    if (tls_) beast::get_lowest_layer(*tls_).socket().close(ec);
+    if (plain_) plain_->socket().close(ec);
+    tls_.reset();
+    plain_.reset();
+  }
+
+  PrometheusClientOptions options_;
+  ParsedUrl url_;
+  ssl::context ssl_;
+  net::io_context ioc_;
+  std::optional<beast::tcp_stream> plain_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
+  beast::flat_buffer buffer_;
+  bool connected_ = false;
+  bool keep_alive_ = true;
+  std::string token_;
+  timespec token_mtime_{};
+  uint64_t bytes_received_ = 0;
+};
+
+std::variant<std::unique_ptr<PrometheusClient>, std::string> PrometheusClient::Create(
+    PrometheusClientOptions options) {
+  std::string error;
+  std::optional<ParsedUrl> url = ParseUrl(options.url, &error);
+  if (!url) return error;
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(*url));
+  if (!impl->ConfigureTls(&error)) return error;
+  return std::unique_ptr<PrometheusClient>(new PrometheusClient(std::move(impl)));
+}
+
+PrometheusClient::PrometheusClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PrometheusClient::~PrometheusClient() = default;
+
+QueryResult PrometheusClient::QueryRange(std::string_view query, double start, double end,
+                                         double step) {
+  return impl_->Post("/api/v1/query_range",
+                     "query=" + FormEncode(query) + "&start=" + FormatSeconds(start) +
+                         "&end=" + FormatSeconds(end) + "&step=" + FormatSeconds(step));
+}
+
+QueryResult PrometheusClient::Query(std::string_view query, double time) {
+  return impl_->Post("/api/v1/query",
+                     "query=" + FormEncode(query) + "&time=" + FormatSeconds(time));
+}
+
+uint64_t PrometheusClient::bytes_received() const { return impl_->bytes_received(); }
+
+QueryResult FetchRange(PrometheusClient& client, std::string_view query, double start, double end,
+                       double step, int max_points) {
+  max_points = std::clamp(max_points, 1, kMaxPointsPerQuery);
+  std::map<apiserver::Labels, std::vector<Sample>> merged;
+  for (double chunk_start = start; chunk_start <= end; chunk_start += max_points * step) {
+    const double chunk_end = std::min(end, chunk_start + (max_points - 1) * step);
+    QueryResult part = client.QueryRange(query, chunk_start, chunk_end, step);
+    if (auto* e = std::get_if<PrometheusError>(&part)) return std::move(*e);
+    for (Series& s : std::get<std::vector<Series>>(part)) {
+      std::vector<Sample>& samples = merged[std::move(s.labels)];
+      samples.insert(samples.end(), s.samples.begin(), s.samples.end());
+    }
+  }
+  std::vector<Series> out;
+  out.reserve(merged.size());
+  for (auto& [labels, samples] : merged) out.push_back(Series{labels, std::move(samples)});
+  return out;
+}
+
+}  // namespace prescale::adapter

@@ -1,0 +1,69 @@
+// A client of the Prometheus HTTP query API (`/api/v1/query_range`, `/api/v1/query`), which
+// Thanos, Mimir and VictoriaMetrics serve unchanged. Queries are POSTed as forms (no URL length
+// limit), over one kept-alive HTTP or HTTPS connection that is re-opened when it breaks.
+//
+// Threading: not thread-safe; one owner (the refresh loop). Errors are returned, never thrown.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "adapter/prometheus_response.h"
+
+namespace prescale::adapter {
+
+struct PrometheusClientOptions {
+  std::string url;  // http(s)://host[:port][/path-prefix], e.g. http://thanos-query:9090
+  std::chrono::milliseconds timeout{10000};  // per query, connect to last byte
+  std::string token_file;  // bearer token, re-read when the file changes (tokens rotate)
+  std::string ca_file;     // PEM bundle for https; empty: the system trust store
+  size_t max_body_bytes = size_t{1} << 30;
+};
+
+struct PrometheusError {
+  // A stable, low-cardinality label for metrics: "connect", "timeout", "http_4xx",
+  // "http_5xx", "bad_response", "token".
+  std::string reason;
+  std::string message;  // for logs; never contains the token
+  int http_status = 0;
+};
+
+using QueryResult = std::variant<std::vector<Series>, PrometheusError>;
+
+class PrometheusClient {
+ public:
+  // Fails (returns the message) on a malformed URL or an unreadable CA file.
+  static std::variant<std::unique_ptr<PrometheusClient>, std::string> Create(
+      PrometheusClientOptions options);
+  ~PrometheusClient();
+
+  // Evaluates `query` at start, start + step, ... <= end (Unix seconds). The caller keeps the
+  // range within Prometheus' limit of 11,000 points per series (see FetchRange).
+  QueryResult QueryRange(std::string_view query, double start, double end, double step);
+
+  // Evaluates `query` at `time`.
+  QueryResult Query(std::string_view query, double time);
+
+  // Bytes of answers received so far (for the parse benchmark and metrics).
+  uint64_t bytes_received() const;
+
+ private:
+  class Impl;
+  explicit PrometheusClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Prometheus refuses more than 11,000 points per series in one query_range.
+inline constexpr int kMaxPointsPerQuery = 11000;
+
+// QueryRange over [start, end] in chunks of at most `max_points` points per series, merged per
+// label set (a series absent from some chunks is kept with the samples it has). Stops at the
+// first error.
+QueryResult FetchRange(PrometheusClient& client, std::string_view query, double start, double end,
+                       double step, int max_points);
+
+}  // namespace prescale::adapter

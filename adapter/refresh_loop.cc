@@ -1,0 +1,254 @@
+#include "adapter/refresh_loop.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "common/log.h"
+
+namespace prescale::adapter {
+
+namespace {
+
+double UnixSeconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// What makes two policies serve the same values; their `backtest` sections do not matter here.
+std::string Fingerprint(const policies::Policy& p) {
+  std::ostringstream s;
+  s << p.name << '\n'
+    << p.query << '\n'
+    << p.step.count() << ' ' << p.history.count() << ' ' << p.lead.count() << ' ' << p.quantile
+    << ' ' << p.model << ' ' << p.max_staleness.count() << ' ' << p.scale_down_hold.count() << '\n'
+    << p.observed_metric << ' ' << p.forecast_metric << '\n';
+  for (Duration d : p.seasonality) s << d.count() << ',';
+  for (const auto& e : p.events) s << '\n' << e.name << ' ' << e.schedule << ' ' << e.timezone;
+  return s.str();
+}
+
+bool SourceFailure(const PrometheusError& e) {
+  return e.reason == "connect" || e.reason == "timeout" || e.reason == "http_5xx" ||
+         e.reason == "token";
+}
+
+}  // namespace
+
+struct RefreshLoop::PolicySlot {
+  std::string fingerprint;
+  std::unique_ptr<PolicyRunner> runner;
+  int failures = 0;
+  double next_attempt = 0;
+  bool rejected = false;  // Prometheus refused the query (4xx)
+  double backfill_started = 0;
+};
+
+struct RefreshLoop::Plan {
+  std::shared_ptr<const policies::Config> config;
+  std::string url;
+  std::chrono::milliseconds timeout{0};
+  std::unique_ptr<PrometheusClient> client;
+  std::vector<std::unique_ptr<PolicySlot>> slots;
+};
+
+std::variant<std::unique_ptr<RefreshLoop::Plan>, std::string> RefreshLoop::MakePlan(
+    std::shared_ptr<const policies::Config> config, const RefreshLoopOptions& options) {
+  auto plan = std::make_unique<Plan>();
+  PrometheusClientOptions client;
+  client.url = options.url_override.empty() ? config->prometheus.url : options.url_override;
+  client.timeout =
+      options.timeout_override.count() > 0
+          ? options.timeout_override
+          : std::chrono::duration_cast<std::chrono::milliseconds>(config->prometheus.timeout);
+  client.token_file = options.token_file;
+  client.ca_file = options.ca_file;
+  plan->url = client.url;
+  plan->timeout = client.timeout;
+  auto created = PrometheusClient::Create(client);
+  if (auto* e = std::get_if<std::string>(&created)) return *e;
+  plan->client = std::move(std::get<std::unique_ptr<PrometheusClient>>(created));
+  for (const policies::Policy& policy : config->policies) {
+    auto runner = PolicyRunner::Create(policy, options.runner);
+    if (auto* e = std::get_if<std::string>(&runner)) return *e;
+    auto slot = std::make_unique<PolicySlot>();
+    slot->fingerprint = Fingerprint(policy);
+    slot->runner = std::move(std::get<std::unique_ptr<PolicyRunner>>(runner));
+    plan->slots.push_back(std::move(slot));
+  }
+  plan->config = std::move(config);
+  return plan;
+}
+
+RefreshLoop::RefreshLoop(const policies::Config& config, RefreshLoopOptions options,
+                         SnapshotHolder& holder, AdapterMetrics& metrics, AuditLog* audit)
+    : options_(std::move(options)),
+      holder_(holder),
+      metrics_(metrics),
+      audit_(audit),
+      jitter_(std::random_device{}()) {
+  auto plan = MakePlan(std::make_shared<const policies::Config>(config), options_);
+  if (auto* e = std::get_if<std::string>(&plan)) throw std::invalid_argument(*e);
+  Adopt(std::move(std::get<std::unique_ptr<Plan>>(plan)));
+}
+
+RefreshLoop::~RefreshLoop() { Stop(); }
+
+void RefreshLoop::Adopt(std::unique_ptr<Plan> plan) {
+  // Keep the state of policies that did not change.
+  for (auto& slot : plan->slots) {
+    for (auto& old : slots_) {
+      if (old && old->fingerprint == slot->fingerprint) {
+        slot = std::move(old);
+        break;
+      }
+    }
+  }
+  slots_ = std::move(plan->slots);
+  client_ = std::move(plan->client);
+  refresh_ = std::chrono::duration_cast<std::chrono::milliseconds>(plan->config->refresh);
+  log::Info("configuration in force", {{"policies", static_cast<int64_t>(slots_.size())},
+                                       {"prometheus", plan->url},
+                                       {"refresh", FormatDuration(plan->config->refresh)}});
+}
+
+bool RefreshLoop::Reload(std::shared_ptr<const policies::Config> config, std::string* error) {
+  auto plan = MakePlan(std::move(config), options_);
+  if (auto* e = std::get_if<std::string>(&plan)) {
+    *error = *e;
+    return false;
+  }
+  std::lock_guard lock(mu_);
+  pending_ = std::move(std::get<std::unique_ptr<Plan>>(plan));
+  cv_.notify_all();
+  return true;
+}
+
+void RefreshLoop::ApplyPending() {
+  std::unique_ptr<Plan> plan;
+  {
+    std::lock_guard lock(mu_);
+    plan = std::move(pending_);
+  }
+  if (plan) Adopt(std::move(plan));
+}
+
+void RefreshLoop::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void RefreshLoop::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void RefreshLoop::Run() {
+  auto next = std::chrono::steady_clock::now();
+  while (true) {
+    RefreshOnce(std::chrono::system_clock::now());
+    next += refresh_;
+    const auto now = std::chrono::steady_clock::now();
+    if (next < now) next = now;  // a refresh that overran: do not try to catch up
+    std::unique_lock lock(mu_);
+    if (cv_.wait_until(lock, next, [this] { return stop_; })) return;
+  }
+}
+
+void RefreshLoop::Backoff(PolicySlot& slot, double now) {
+  ++slot.failures;
+  const double base = std::chrono::duration<double>(refresh_).count();
+  const double cap = static_cast<double>(options_.max_backoff.count());
+  const double delay = std::min(cap, base * std::pow(2.0, std::min(slot.failures - 1, 16)));
+  // Equal jitter: replicas that lost Prometheus together do not retry in lockstep.
+  std::uniform_real_distribution<double> half(0.5, 1.0);
+  slot.next_attempt = now + delay * half(jitter_);
+}
+
+bool RefreshLoop::Fetch(PolicySlot& slot, double now) {
+  PolicyRunner& runner = *slot.runner;
+  const policies::Policy& policy = runner.policy();
+  if (!runner.backfilled() && slot.backfill_started == 0) slot.backfill_started = now;
+  const std::vector<TimeRange> plan = runner.PlanFetch(now);
+  for (const TimeRange& range : plan) {
+    QueryResult result =
+        client_->QueryRange(policy.query, range.start, range.end, runner.step_seconds());
+    if (auto* e = std::get_if<PrometheusError>(&result)) {
+      metrics_.CountPrometheusError(policy.name, e->reason);
+      runner.FetchFailed(e->reason + ": " + e->message);
+      Backoff(slot, now);
+      slot.rejected = e->reason == "http_4xx" || e->reason == "bad_response";
+      log::Warn("Prometheus query failed",
+                {{"policy", policy.name},
+                 {"reason", e->reason},
+                 {"status", e->http_status},
+                 {"error", e->message},
+                 {"failures", slot.failures},
+                 {"retry_in_seconds", std::round((slot.next_attempt - now) * 10) / 10}});
+      return !SourceFailure(*e);
+    }
+    const auto& series = std::get<std::vector<Series>>(result);
+    size_t samples = 0;
+    for (const Series& s : series) samples += s.samples.size();
+    metrics_.AddSamplesFetched(policy.name, static_cast<double>(samples));
+    runner.Ingest(series);
+  }
+  const bool first = !runner.backfilled();
+  if (slot.failures > 0)
+    log::Info("Prometheus answers again", {{"policy", policy.name}, {"failures", slot.failures}});
+  runner.FetchSucceeded(plan, now);
+  slot.failures = 0;
+  slot.rejected = false;
+  slot.next_attempt = 0;
+  if (first) {
+    log::Info("history loaded",
+              {{"policy", policy.name},
+               {"series", static_cast<int64_t>(runner.stats().series)},
+               {"queries", static_cast<int64_t>(plan.size())},
+               {"seconds", std::round((now - slot.backfill_started) * 1000) / 1000}});
+  }
+  return true;
+}
+
+void RefreshLoop::RefreshOnce(std::chrono::system_clock::time_point wall) {
+  const auto started = std::chrono::steady_clock::now();
+  ApplyPending();
+  const double now = UnixSeconds(wall);
+  bool source_up = true;
+  for (auto& slot : slots_) {
+    if (source_up && now >= slot->next_attempt) source_up = Fetch(*slot, now);
+    slot->runner->Advance(now);
+  }
+  Publish(now, wall);
+  metrics_.ObserveRefresh(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+void RefreshLoop::Publish(double now, std::chrono::system_clock::time_point wall) {
+  std::vector<ServedMetric> served;
+  std::vector<AuditRecord> audit;
+  bool all_loaded = true;
+  for (auto& slot : slots_) {
+    PolicyRunner& runner = *slot->runner;
+    runner.AppendServed(now, &served, audit_ ? &audit : nullptr);
+    all_loaded = all_loaded && (runner.backfilled() || slot->rejected);
+    const RunnerStats stats = runner.stats();
+    const std::string& name = runner.policy().name;
+    const double age = runner.DataAge(now);
+    if (std::isfinite(age)) metrics_.SetDataAge(name, age);
+    metrics_.SetStale(name, runner.Stale(now));
+    metrics_.SetForecastError(name, stats.forecast_mae, stats.naive_mae);
+  }
+  if (all_loaded && !complete_) log::Info("ready: every policy has loaded its history");
+  complete_ = complete_ || all_loaded;
+  auto snapshot = std::make_shared<const Snapshot>(wall, std::move(served), complete_);
+  holder_.Publish(snapshot);
+  metrics_.OnSnapshotPublished(*snapshot);
+  if (audit_) {
+    for (const AuditRecord& r : audit) audit_->Record(r);
+  }
+}
+
+}  // namespace prescale::adapter
