@@ -40,7 +40,7 @@ struct RefreshLoopOptions {
   std::string token_file;
   std::string ca_file;
   RunnerOptions runner;
-  std::chrono::seconds max_backoff{60};
+  std::chrono::seconds max_backoff{30};
 };
 
 class RefreshLoop {

@@ -146,9 +146,7 @@ int RunServe(const ServeOptions& o) {
             std::string error;
             const bool ok = loop.Reload(next, &error);
             adapter_metrics.OnConfigReload(ok);
-            if (ok)
-              log::Info("policy file reloaded", {{"file", o.config_file}});
-            else
+            if (!ok)
               log::Error("policy file reload rejected; the previous configuration stays in force",
                          {{"file", o.config_file}, {"error", error}});
           },

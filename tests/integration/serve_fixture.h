@@ -38,30 +38,34 @@ inline std::string BinaryPath() {
 
 class ServeFixture : public ::testing::Test {
  protected:
-  // Starts prescale with extra flags; the usual authentication flags are always given.
-  void StartServe(std::vector<std::string> extra = {}) {
-    dir_ = std::make_unique<TempDir>("prescale-serve");
-    server_ca_ = std::make_unique<TestCa>(dir_->path(), "server");
-    client_ca_ = std::make_unique<TestCa>(dir_->path(), "client");
-    front_ca_ = std::make_unique<TestCa>(dir_->path(), "front-proxy");
-    foreign_ca_ = std::make_unique<TestCa>(dir_->path(), "foreign");
-    serving_ = server_ca_->IssueServer("serving");
-    alice_ = client_ca_->IssueClient("alice", "alice", {"traders"});
-    bob_ = client_ca_->IssueClient("bob", "bob");
-    front_proxy_ = front_ca_->IssueClient("front-proxy", "front-proxy-client");
-    rogue_proxy_ = front_ca_->IssueClient("rogue-proxy", "rogue-proxy");
-    foreign_ = foreign_ca_->IssueClient("mallory", "alice");
-    fake_ = std::make_unique<FakeKubeApiserver>();
-    const std::string policy = (dir_->path() / "policy.yaml").string();
-    std::ofstream(policy) << kPolicy;
+  // Starts prescale with extra flags; the usual authentication flags are always given. With
+  // `demo`, it serves --demo-data; otherwise `policy` must point it at a Prometheus. Waits for
+  // /readyz when `wait_ready`.
+  void StartServe(std::vector<std::string> extra = {}, const std::string& policy_text = kPolicy,
+                  bool demo = true, bool wait_ready = true) {
+    if (!dir_) {  // a second StartServe (another replica) reuses the PKI
+      dir_ = std::make_unique<TempDir>("prescale-serve");
+      server_ca_ = std::make_unique<TestCa>(dir_->path(), "server");
+      client_ca_ = std::make_unique<TestCa>(dir_->path(), "client");
+      front_ca_ = std::make_unique<TestCa>(dir_->path(), "front-proxy");
+      foreign_ca_ = std::make_unique<TestCa>(dir_->path(), "foreign");
+      serving_ = server_ca_->IssueServer("serving");
+      alice_ = client_ca_->IssueClient("alice", "alice", {"traders"});
+      bob_ = client_ca_->IssueClient("bob", "bob");
+      front_proxy_ = front_ca_->IssueClient("front-proxy", "front-proxy-client");
+      rogue_proxy_ = front_ca_->IssueClient("rogue-proxy", "rogue-proxy");
+      foreign_ = foreign_ca_->IssueClient("mallory", "alice");
+      fake_ = std::make_unique<FakeKubeApiserver>();
+    }
+    std::string policy = (dir_->path() / "policy.yaml").string();
+    std::ofstream(policy) << policy_text;
+    if (!config_path_override_.empty()) policy = config_path_override_;
+    policy_file_ = policy;
     port_ = FreeTcpPort();
     std::vector<std::string> argv = {BinaryPath(),
                                      "serve",
                                      "--config",
                                      policy,
-                                     "--demo-data",
-                                     "--demo-series",
-                                     "3",
                                      "--secure-port",
                                      std::to_string(port_),
                                      "--bind-address",
@@ -80,9 +84,11 @@ class ServeFixture : public ::testing::Test {
                                      fake_->kubeconfig_client_cert().string(),
                                      "--authorization-kubeconfig",
                                      fake_->kubeconfig_client_cert().string()};
+    if (demo) argv.insert(argv.end(), {"--demo-data", "--demo-series", "3"});
     argv.insert(argv.end(), extra.begin(), extra.end());
     process_ = std::make_unique<Process>(Process::Start({argv}));
-    ASSERT_TRUE(WaitForHttpsReady(port_, "/readyz", std::chrono::seconds(20), process_.get()))
+    if (!wait_ready) return;
+    ASSERT_TRUE(WaitForHttpsReady(port_, "/readyz", std::chrono::seconds(30), process_.get()))
         << process_->ReadStderr();
   }
 
@@ -114,6 +120,8 @@ class ServeFixture : public ::testing::Test {
   IssuedCert serving_, alice_, bob_, front_proxy_, rogue_proxy_, foreign_;
   std::unique_ptr<FakeKubeApiserver> fake_;
   std::unique_ptr<Process> process_;
+  std::string policy_file_;
+  std::string config_path_override_;  // --config, when set before StartServe
   int port_ = 0;
 };
 

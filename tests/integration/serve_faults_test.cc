@@ -1,0 +1,168 @@
+// `prescale serve` against a fake Prometheus query API that answers garbage, slowly, with
+// 4xx/5xx or with NaN/Inf samples: the faults a real Prometheus does not produce on demand.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <thread>
+
+#include "tests/integration/serve_fixture.h"
+#include "tests/support/fake_prometheus.h"
+
+namespace prescale::testing {
+namespace {
+
+using json = nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Mode = FakePrometheus::Mode;
+
+constexpr const char* kList = "/apis/external.metrics.k8s.io/v1beta1/namespaces/default/";
+
+std::string Policy(const std::string& url) {
+  return "prometheus:\n  url: " + url +
+         "\nrefresh: 1s\npolicies:\n"
+         "  - name: flow\n    query: sum by (venue) (rate(orders_total[1m]))\n"
+         "    step: 5s\n    history: 1h\n    lead: 30s\n    seasonality: []\n"
+         "    max_staleness: 20s\n    scale_down_hold: 30s\n";
+}
+
+class ServeFaultsTest : public ServeFixture {
+ protected:
+  // StartServe, then let alice read metrics (the fake SubjectAccessReview allows her only).
+  void Serve(std::vector<std::string> extra, const std::string& policy, bool demo,
+             bool wait_ready = true) {
+    StartServe(std::move(extra), policy, demo, wait_ready);
+    fake_->SetAuthorizer(
+        [](const nlohmann::json& spec) { return spec.value("user", "") == "alice"; });
+  }
+
+  void SetUp() override {
+    fake_prometheus_.SetSeries(
+        {{{{"venue", "xnas"}}, [](double t) { return 500 + 100 * std::sin(t / 300); }}});
+  }
+
+  HttpsResult Get(const std::string& path) { return HttpsGet(Client(&alice_), path); }
+
+  double Metric(const std::string& prefix) {
+    const HttpsResult r = Get("/metrics");
+    if (!r.ok()) return std::nan("");
+    const std::string& text = r.response->body;
+    for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 1)) {
+      if (at != 0 && text[at - 1] != '\n') continue;
+      const std::string line = text.substr(at, text.find('\n', at) - at);
+      return std::stod(line.substr(line.rfind(' ') + 1));
+    }
+    return std::nan("");
+  }
+
+  double Forecast() {
+    const HttpsResult r = Get(std::string(kList) + "flow_forecast");
+    if (!r.ok() || r.response->status != 200) return -1;
+    const std::string q = r.response->Json()["items"][0]["value"];
+    return std::stod(q) / (q.back() == 'm' ? 1000 : 1) * (q.back() == 'k' ? 1000 : 1);
+  }
+
+  FakePrometheus fake_prometheus_;
+};
+
+TEST_F(ServeFaultsTest, EveryFaultHoldsTheServedValuesThenStaleThenRecovery) {
+  Serve({"--prometheus-timeout", "1s"}, Policy(fake_prometheus_.url()), /*demo=*/false);
+  ASSERT_GT(Forecast(), 0);
+  const FakeRequest before = fake_prometheus_.last_request();
+  ASSERT_EQ(before.path, "/api/v1/query_range");
+  EXPECT_EQ(before.method, "POST");
+  EXPECT_EQ(before.params.at("query"), "sum by (venue) (rate(orders_total[1m]))");
+  EXPECT_EQ(before.params.at("step"), "5.000");
+  const double last_end = std::stod(before.params.at("end"));
+
+  const std::pair<Mode, std::string> faults[] = {{Mode::kGarbage, "bad_response"},
+                                                 {Mode::kHttp5xx, "http_5xx"},
+                                                 {Mode::kSlow, "timeout"},
+                                                 {Mode::kHttp4xx, "http_4xx"}};
+  fake_prometheus_.SetSlowDelay(milliseconds(3000));
+  double served = -1;  // once the buckets fetched before the first fault are consumed
+  for (const auto& [mode, reason] : faults) {
+    fake_prometheus_.SetMode(mode);
+    const std::string counter =
+        "prescale_prometheus_errors_total{policy=\"flow\",reason=\"" + reason + "\"}";
+    ASSERT_TRUE(WaitUntil([&] { return Metric(counter) > 0; }, seconds(15), milliseconds(250)))
+        << reason << "\n"
+        << process_->ReadStderr();
+    if (served < 0) {
+      std::this_thread::sleep_for(seconds(6));
+      served = Forecast();
+      ASSERT_GT(served, 0);
+    }
+    const double now = Forecast();
+    if (now >= 0) EXPECT_GE(now, served) << reason;  // held, never lowered for lack of data
+    EXPECT_TRUE(process_->Running()) << reason;
+  }
+  // Past max_staleness: 503 with a Status; the process is still fine.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        const HttpsResult r = Get(std::string(kList) + "flow_forecast");
+        return r.ok() && r.response->status == 503;
+      },
+      seconds(30), milliseconds(500)));
+  const json status = Get(std::string(kList) + "flow").response->Json();
+  EXPECT_EQ(status["kind"], "Status");
+  EXPECT_EQ(status["code"], 503);
+  EXPECT_NE(status["message"].get<std::string>().find("max_staleness"), std::string::npos);
+  EXPECT_EQ(Metric("prescale_metric_stale{policy=\"flow\"}"), 1);
+  EXPECT_EQ(Get("/healthz").response->status, 200);
+
+  // NaN and Inf samples: answered, and never served as such.
+  fake_prometheus_.SetMode(Mode::kNaN);
+  ASSERT_TRUE(WaitUntil([&] { return Forecast() > 0; }, seconds(70), milliseconds(500)))
+      << process_->ReadStderr();
+  for (int i = 0; i < 5; ++i) {
+    const std::string body = Get(std::string(kList) + "flow").response->body;
+    EXPECT_EQ(body.find("NaN"), std::string::npos) << body;
+    EXPECT_EQ(body.find("Inf"), std::string::npos) << body;
+    std::this_thread::sleep_for(milliseconds(500));
+  }
+  // The gap was fetched: one query reached back to where the last good one ended.
+  bool gap_fetched = false;
+  for (const FakeRequest& r : fake_prometheus_.request_log()) {
+    if (r.path != "/api/v1/query_range" || !r.params.count("start")) continue;
+    if (std::stod(r.params.at("start")) <= last_end &&
+        std::stod(r.params.at("end")) > last_end + 20)
+      gap_fetched = true;
+  }
+  EXPECT_TRUE(gap_fetched);
+  EXPECT_EQ(Metric("prescale_metric_stale{policy=\"flow\"}"), 0);
+}
+
+TEST_F(ServeFaultsTest, ReadyOnlyOnceTheHistoryIsLoaded) {
+  fake_prometheus_.SetMode(Mode::kHttp5xx);
+  Serve({}, Policy(fake_prometheus_.url()), /*demo=*/false, /*wait_ready=*/false);
+  ASSERT_TRUE(WaitUntil([&] { return Get("/healthz").ok(); }, seconds(20)));
+  std::this_thread::sleep_for(seconds(2));
+  EXPECT_EQ(Get("/readyz").response->status, 503);
+  const HttpsResult metric = Get(std::string(kList) + "flow_forecast");
+  ASSERT_TRUE(metric.ok());
+  EXPECT_EQ(metric.response->status, 503);
+  EXPECT_NE(metric.response->Json()["message"].get<std::string>().find(
+                "no data fetched from Prometheus yet for policy flow: http_5xx"),
+            std::string::npos)
+      << metric.response->body;
+  fake_prometheus_.SetMode(Mode::kPassThrough);
+  EXPECT_TRUE(WaitUntil([&] { return Get("/readyz").response->status == 200; }, seconds(20)));
+  EXPECT_GT(Forecast(), 0);
+}
+
+TEST_F(ServeFaultsTest, UnreachablePrometheusAtStartUpIsNotACrash) {
+  const int closed_port = FreeTcpPort();
+  Serve({}, Policy("http://127.0.0.1:" + std::to_string(closed_port)), /*demo=*/false,
+        /*wait_ready=*/false);
+  ASSERT_TRUE(WaitUntil([&] { return Get("/healthz").ok(); }, seconds(20)));
+  std::this_thread::sleep_for(seconds(3));
+  EXPECT_TRUE(process_->Running());
+  EXPECT_EQ(Get("/readyz").response->status, 503);
+  EXPECT_GT(Metric("prescale_prometheus_errors_total{policy=\"flow\",reason=\"connect\"}"), 0);
+  EXPECT_NE(process_->ReadStderr().find("\"level\":\"warn\",\"msg\":\"Prometheus query failed\""),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace prescale::testing
