@@ -85,7 +85,8 @@ TEST_F(ServeFaultsTest, EveryFaultHoldsTheServedValuesThenStaleThenRecovery) {
     fake_prometheus_.SetMode(mode);
     const std::string counter =
         "prescale_prometheus_errors_total{policy=\"flow\",reason=\"" + reason + "\"}";
-    ASSERT_TRUE(WaitUntil([&] { return Metric(counter) > 0; }, seconds(15), milliseconds(250)))
+    // Retries back off up to 30 s.
+    ASSERT_TRUE(WaitUntil([&] { return Metric(counter) > 0; }, seconds(40), milliseconds(250)))
         << reason << "\n"
         << process_->ReadStderr();
     if (served < 0) {
