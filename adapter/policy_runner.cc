@@ -76,7 +76,6 @@ struct PolicyRunner::SeriesState {
   int64_t fit_count = 0;
   uint64_t fits = 0;
   std::vector<fc::ForecastPoint> path;
-  std::vector<double> scratch;
 
   bool decided = false;
   double decision = 0;
@@ -186,8 +185,11 @@ bool PolicyRunner::IsRefitBucket(const SeriesState& s, int64_t k) const {
 
 void PolicyRunner::FitAt(SeriesState& s, int64_t k) {
   const int64_t from = std::max({s.history.first(), k - history_steps_ + 1, s.first_data});
-  s.history.Copy(from, k, &s.scratch);
-  s.model->Fit(static_cast<double>(from) * step_, s.scratch);
+  // Not kept per series: with thousands of series the copies would double the history's memory.
+  thread_local std::vector<double> window;
+  s.history.Copy(from, k, &window);
+  s.model->Fit(static_cast<double>(from) * step_, window);
+  if (window.capacity() > (size_t{1} << 20)) std::vector<double>().swap(window);
   s.fit_bucket = k;
   s.fit_count = std::max<int64_t>(1, k - from + 1);
   ++s.fits;
