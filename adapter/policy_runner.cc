@@ -300,7 +300,8 @@ void PolicyRunner::AppendServed(double now, std::vector<ServedMetric>* out,
       if (!std::isfinite(s.observed)) continue;
       const auto at = std::chrono::system_clock::time_point(
           std::chrono::milliseconds(static_cast<int64_t>(std::llround(s.observed_time * 1000))));
-      const double value = ServedForecastValue(s, now);
+      // Never below what is observed now, even before the newest bucket reaches the model.
+      const double value = std::max(ServedForecastValue(s, now), s.observed);
       observed.values.push_back({policy_.observed_metric, labels, at, window, s.observed, ""});
       forecast.values.push_back({policy_.forecast_metric, labels, at, window, value, ""});
       if (value != s.published && audit) {

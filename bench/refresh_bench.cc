@@ -71,17 +71,23 @@ std::vector<adapter::Series> Chunk(int series, double start, double end) {
   return out;
 }
 
-// One steady refresh (one new 15 s bucket) of a 1,000-series policy with a day of history.
-void BM_SteadyRefresh1000Series(benchmark::State& state) {
+// A policy with a day of 15 s history and a daily season.
+policies::Policy DayOf15sPolicy(const std::string& model) {
   policies::Policy p;
   p.name = "orders";
   p.query = "q";
   p.step = std::chrono::seconds(15);
   p.history = std::chrono::hours(24);
-  p.model = state.range(0) == 0 ? "ses" : "auto";
+  p.model = model;
   p.seasonality = {std::chrono::hours(24)};
   p.observed_metric = "orders";
   p.forecast_metric = "orders_forecast";
+  return p;
+}
+
+// One steady refresh (one new 15 s bucket) of a 1,000-series policy with a day of history.
+void BM_SteadyRefresh1000Series(benchmark::State& state) {
+  const policies::Policy p = DayOf15sPolicy(state.range(0) == 0 ? "ses" : "auto");
   adapter::RunnerOptions o;
   o.threads = 1;
   auto runner = std::move(
@@ -111,15 +117,7 @@ BENCHMARK(BM_SteadyRefresh1000Series)
 
 // Start-up of a 1,000-series policy with a day of 15 s history: store, fit, replay, decide.
 void BM_ColdStart1000Series(benchmark::State& state) {
-  policies::Policy p;
-  p.name = "orders";
-  p.query = "q";
-  p.step = std::chrono::seconds(15);
-  p.history = std::chrono::hours(24);
-  p.model = state.range(0) == 0 ? "ses" : "auto";
-  p.seasonality = {std::chrono::hours(24)};
-  p.observed_metric = "orders";
-  p.forecast_metric = "orders_forecast";
+  const policies::Policy p = DayOf15sPolicy(state.range(0) == 0 ? "ses" : "auto");
   adapter::RunnerOptions o;
   o.threads = 1;
   const double now = 1764149400;

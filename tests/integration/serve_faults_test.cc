@@ -28,14 +28,6 @@ std::string Policy(const std::string& url) {
 
 class ServeFaultsTest : public ServeFixture {
  protected:
-  // StartServe, then let alice read metrics (the fake SubjectAccessReview allows her only).
-  void Serve(std::vector<std::string> extra, const std::string& policy, bool demo,
-             bool wait_ready = true) {
-    StartServe(std::move(extra), policy, demo, wait_ready);
-    fake_->SetAuthorizer(
-        [](const nlohmann::json& spec) { return spec.value("user", "") == "alice"; });
-  }
-
   void SetUp() override {
     fake_prometheus_.SetSeries(
         {{{{"venue", "xnas"}}, [](double t) { return 500 + 100 * std::sin(t / 300); }}});
@@ -43,17 +35,7 @@ class ServeFaultsTest : public ServeFixture {
 
   HttpsResult Get(const std::string& path) { return HttpsGet(Client(&alice_), path); }
 
-  double Metric(const std::string& prefix) {
-    const HttpsResult r = Get("/metrics");
-    if (!r.ok()) return std::nan("");
-    const std::string& text = r.response->body;
-    for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 1)) {
-      if (at != 0 && text[at - 1] != '\n') continue;
-      const std::string line = text.substr(at, text.find('\n', at) - at);
-      return std::stod(line.substr(line.rfind(' ') + 1));
-    }
-    return std::nan("");
-  }
+  double Metric(const std::string& series) { return MetricSample(series); }
 
   double Forecast() {
     const HttpsResult r = Get(std::string(kList) + "flow_forecast");
@@ -66,7 +48,7 @@ class ServeFaultsTest : public ServeFixture {
 };
 
 TEST_F(ServeFaultsTest, EveryFaultHoldsTheServedValuesThenStaleThenRecovery) {
-  Serve({"--prometheus-timeout", "1s"}, Policy(fake_prometheus_.url()), /*demo=*/false);
+  ServeAsAlice({"--prometheus-timeout", "1s"}, Policy(fake_prometheus_.url()), /*demo=*/false);
   ASSERT_GT(Forecast(), 0);
   const FakeRequest before = fake_prometheus_.last_request();
   ASSERT_EQ(before.path, "/api/v1/query_range");
@@ -136,7 +118,7 @@ TEST_F(ServeFaultsTest, EveryFaultHoldsTheServedValuesThenStaleThenRecovery) {
 
 TEST_F(ServeFaultsTest, ReadyOnlyOnceTheHistoryIsLoaded) {
   fake_prometheus_.SetMode(Mode::kHttp5xx);
-  Serve({}, Policy(fake_prometheus_.url()), /*demo=*/false, /*wait_ready=*/false);
+  ServeAsAlice({}, Policy(fake_prometheus_.url()), /*demo=*/false, /*wait_ready=*/false);
   ASSERT_TRUE(WaitUntil([&] { return Get("/healthz").ok(); }, seconds(20)));
   std::this_thread::sleep_for(seconds(2));
   EXPECT_EQ(Get("/readyz").response->status, 503);
@@ -154,8 +136,8 @@ TEST_F(ServeFaultsTest, ReadyOnlyOnceTheHistoryIsLoaded) {
 
 TEST_F(ServeFaultsTest, UnreachablePrometheusAtStartUpIsNotACrash) {
   const int closed_port = FreeTcpPort();
-  Serve({}, Policy("http://127.0.0.1:" + std::to_string(closed_port)), /*demo=*/false,
-        /*wait_ready=*/false);
+  ServeAsAlice({}, Policy("http://127.0.0.1:" + std::to_string(closed_port)), /*demo=*/false,
+               /*wait_ready=*/false);
   ASSERT_TRUE(WaitUntil([&] { return Get("/healthz").ok(); }, seconds(20)));
   std::this_thread::sleep_for(seconds(3));
   EXPECT_TRUE(process_->Running());

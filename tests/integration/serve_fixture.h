@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -90,6 +91,28 @@ class ServeFixture : public ::testing::Test {
     if (!wait_ready) return;
     ASSERT_TRUE(WaitForHttpsReady(port_, "/readyz", std::chrono::seconds(30), process_.get()))
         << process_->ReadStderr();
+  }
+
+  // StartServe, then let alice read metrics (the fake SubjectAccessReview allows her only).
+  void ServeAsAlice(std::vector<std::string> extra, const std::string& policy, bool demo,
+                    bool wait_ready = true) {
+    StartServe(std::move(extra), policy, demo, wait_ready);
+    fake_->SetAuthorizer(
+        [](const nlohmann::json& spec) { return spec.value("user", "") == "alice"; });
+  }
+
+  // The value of the /metrics sample whose line starts with `series` (e.g.
+  // `prescale_metric_stale{policy="flow"}`), read as alice; NaN if absent.
+  double MetricSample(const std::string& series) {
+    const HttpsResult r = HttpsGet(Client(&alice_), "/metrics");
+    if (!r.ok()) return std::nan("");
+    const std::string& text = r.response->body;
+    for (size_t at = text.find(series); at != std::string::npos; at = text.find(series, at + 1)) {
+      if (at != 0 && text[at - 1] != '\n') continue;
+      const std::string line = text.substr(at, text.find('\n', at) - at);
+      return std::stod(line.substr(line.rfind(' ') + 1));
+    }
+    return std::nan("");
   }
 
   HttpsClientOptions Client(const IssuedCert* cert = nullptr) const {

@@ -51,14 +51,6 @@ std::string PolicyFor(const std::string& url, const std::string& extra = "") {
 
 class ServePrometheusTest : public ServeFixture {
  protected:
-  // StartServe, then let alice read metrics (the fake SubjectAccessReview allows her only).
-  void Serve(std::vector<std::string> extra, const std::string& policy, bool demo,
-             bool wait_ready = true) {
-    StartServe(std::move(extra), policy, demo, wait_ready);
-    fake_->SetAuthorizer(
-        [](const nlohmann::json& spec) { return spec.value("user", "") == "alice"; });
-  }
-
   void SetUp() override {
     if (FindKubectl().empty()) GTEST_SKIP() << "no kubectl";
     exporter_ = std::make_unique<MetricsExporter>();
@@ -105,25 +97,7 @@ class ServePrometheusTest : public ServeFixture {
     return r.ok() ? r.response->status : 0;
   }
 
-  std::string Metrics() {
-    const HttpsResult r = HttpsGet(Client(&alice_), "/metrics");
-    return r.ok() ? r.response->body : "";
-  }
-
-  // The value of the first line of /metrics that starts with `prefix`; NaN if none.
-  double MetricValue(const std::string& prefix) {
-    const std::string text = Metrics();
-    size_t at = 0;
-    while ((at = text.find(prefix, at)) != std::string::npos) {
-      if (at == 0 || text[at - 1] == '\n') {
-        const size_t end = text.find('\n', at);
-        const std::string line = text.substr(at, end - at);
-        return std::stod(line.substr(line.rfind(' ') + 1));
-      }
-      ++at;
-    }
-    return std::nan("");
-  }
+  double MetricValue(const std::string& series) { return MetricSample(series); }
 
   TempDir work_{"prescale-it"};
   std::unique_ptr<MetricsExporter> exporter_;
@@ -131,8 +105,9 @@ class ServePrometheusTest : public ServeFixture {
 };
 
 TEST_F(ServePrometheusTest, ServedObservedValuesEqualWhatPromQLReturns) {
-  Serve({"--audit-log", (work_.path() / "audit.log").string()}, PolicyFor(prometheus_->url()),
-        /*demo=*/false);
+  ServeAsAlice({"--audit-log", (work_.path() / "audit.log").string()},
+               PolicyFor(prometheus_->url()),
+               /*demo=*/false);
   const json list = Get(std::string(kList) + "demand");
   ASSERT_EQ(list["kind"], "ExternalMetricValueList") << list.dump();
   ASSERT_EQ(list["items"].size(), 2u);
@@ -175,7 +150,7 @@ TEST_F(ServePrometheusTest, ServedObservedValuesEqualWhatPromQLReturns) {
 }
 
 TEST_F(ServePrometheusTest, PrometheusStoppedAndStartedAgain) {
-  Serve({}, PolicyFor(prometheus_->url()), /*demo=*/false);
+  ServeAsAlice({}, PolicyFor(prometheus_->url()), /*demo=*/false);
   const std::string path = std::string(kList) + "demand_forecast?labelSelector=venue%3Dxnas";
   const double age_before = MetricValue("prescale_data_age_seconds{policy=\"demand\"}");
 
@@ -226,11 +201,11 @@ TEST_F(ServePrometheusTest, PrometheusStoppedAndStartedAgain) {
 }
 
 TEST_F(ServePrometheusTest, TwoReplicasServeIdenticalValues) {
-  Serve({}, PolicyFor(prometheus_->url()), /*demo=*/false);
+  ServeAsAlice({}, PolicyFor(prometheus_->url()), /*demo=*/false);
   std::this_thread::sleep_for(seconds(3));  // the second replica starts later
   const HttpsClientOptions first = Client(&alice_);
   const std::unique_ptr<Process> first_process = std::move(process_);
-  Serve({}, PolicyFor(prometheus_->url()), /*demo=*/false);
+  ServeAsAlice({}, PolicyFor(prometheus_->url()), /*demo=*/false);
   const HttpsClientOptions second = Client(&alice_);
 
   // They refresh independently: compare when both serve the same data time.

@@ -29,14 +29,6 @@ std::string Policies(const std::string& url, const std::vector<std::string>& nam
 
 class ServeReloadTest : public ServeFixture {
  protected:
-  // StartServe, then let alice read metrics (the fake SubjectAccessReview allows her only).
-  void Serve(std::vector<std::string> extra, const std::string& policy, bool demo,
-             bool wait_ready = true) {
-    StartServe(std::move(extra), policy, demo, wait_ready);
-    fake_->SetAuthorizer(
-        [](const nlohmann::json& spec) { return spec.value("user", "") == "alice"; });
-  }
-
   // Lays out a ConfigMap volume: policy.yaml -> ..data/policy.yaml, ..data -> ..<version>.
   void WriteConfigMap(const fs::path& dir, const std::string& version, const std::string& text) {
     fs::create_directories(dir / version);
@@ -67,7 +59,7 @@ TEST_F(ServeReloadTest, ConfigMapSymlinkSwapAddsAPolicyAndABadFileKeepsTheLastGo
   const fs::path dir = volume_.path();
   WriteConfigMap(dir, "..v1", Policies(prometheus_.url(), {"flow"}));
   config_path_override_ = (dir / "policy.yaml").string();
-  Serve({}, "unused", /*demo=*/false);
+  ServeAsAlice({}, "unused", /*demo=*/false);
   EXPECT_NE(Discovery().find("\"flow_forecast\""), std::string::npos);
   EXPECT_EQ(Discovery().find("\"volume_forecast\""), std::string::npos);
 
