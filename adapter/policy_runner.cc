@@ -135,7 +135,15 @@ std::vector<TimeRange> PolicyRunner::PlanFetch(double now) const {
   return plan;
 }
 
-void PolicyRunner::Ingest(const std::vector<Series>& chunk) {
+bool PolicyRunner::ShrinkChunks() {
+  if (options_.chunk_points <= 16) return false;
+  options_.chunk_points = std::max(16, options_.chunk_points / 2);
+  return true;
+}
+
+void PolicyRunner::Ingest(const TimeRange& range, const std::vector<Series>& chunk) {
+  fetched_until_ = FloorDiv(range.end + step_ / 2, step_);
+  fetched_any_ = true;
   for (const Series& in : chunk) {
     auto it = series_.find(in.labels);
     if (it == series_.end()) {
@@ -160,11 +168,7 @@ void PolicyRunner::Ingest(const std::vector<Series>& chunk) {
   }
 }
 
-void PolicyRunner::FetchSucceeded(const std::vector<TimeRange>& plan, double now) {
-  if (!plan.empty()) {
-    fetched_until_ = FloorDiv(plan.back().end, step_);
-    fetched_any_ = true;
-  }
+void PolicyRunner::FetchSucceeded(double now) {
   backfilled_ = true;
   last_success_ = now;
   last_error_.clear();

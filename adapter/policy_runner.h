@@ -78,12 +78,17 @@ class PolicyRunner {
   // from the last fetched bucket (less the overlap) on; a gap after an outage is fetched too.
   std::vector<TimeRange> PlanFetch(double now) const;
 
-  // Stores one fetched chunk. New label sets get a series.
-  void Ingest(const std::vector<Series>& chunk);
+  // Stores the answer for `range` (one range of the plan, in order). New label sets get a series.
+  // A later plan starts after the last range stored, so an interrupted start-up resumes.
+  void Ingest(const TimeRange& range, const std::vector<Series>& chunk);
 
   // Every range of the plan was fetched. Series that stopped reporting for max_staleness
   // while the policy's other series are fresh expire.
-  void FetchSucceeded(const std::vector<TimeRange>& plan, double now);
+  void FetchSucceeded(double now);
+
+  // Halves the points per query (down to 16), e.g. after a query timed out. False at the floor.
+  bool ShrinkChunks();
+  int chunk_points() const { return options_.chunk_points; }
   void FetchFailed(const std::string& error);
 
   // Feeds each model the buckets settled by `now` and takes their decisions.

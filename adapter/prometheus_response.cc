@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace prescale::adapter {
 namespace {
@@ -114,8 +115,12 @@ bool ParseSampleValue(std::string_view text, double* value) {
 }
 
 std::variant<std::vector<Series>, ParseError> ParseQueryResponse(const std::string& body) {
-  // One parser per thread: it keeps its buffers between answers.
-  thread_local dom::parser parser;
+  // One parser per thread keeps its buffers between the small answers of steady refreshes; a
+  // large answer (history at start-up) gets a parser of its own, so its buffers are freed.
+  constexpr size_t kLargeAnswer = size_t{8} << 20;
+  thread_local dom::parser reused;
+  std::optional<dom::parser> large;
+  dom::parser& parser = body.size() > kLargeAnswer ? large.emplace() : reused;
   const bool padded = body.capacity() - body.size() >= simdjson::SIMDJSON_PADDING;
   dom::element root;
   if (auto error = parser.parse(body.data(), body.size(), !padded).get(root))

@@ -187,18 +187,22 @@ bool RefreshLoop::Fetch(PolicySlot& slot, double now) {
                  {"error", e->message},
                  {"failures", slot.failures},
                  {"retry_in_seconds", std::round((slot.next_attempt - now) * 10) / 10}});
+      // A long history may be too much for one query within the timeout: ask for less.
+      if (e->reason == "timeout" && plan.size() > 1 && runner.ShrinkChunks())
+        log::Info("fetching history in smaller queries",
+                  {{"policy", policy.name}, {"points_per_query", runner.chunk_points()}});
       return !SourceFailure(*e);
     }
     const auto& series = std::get<std::vector<Series>>(result);
     size_t samples = 0;
     for (const Series& s : series) samples += s.samples.size();
     metrics_.AddSamplesFetched(policy.name, static_cast<double>(samples));
-    runner.Ingest(series);
+    runner.Ingest(range, series);
   }
   const bool first = !runner.backfilled();
   if (slot.failures > 0)
     log::Info("Prometheus answers again", {{"policy", policy.name}, {"failures", slot.failures}});
-  runner.FetchSucceeded(plan, now);
+  runner.FetchSucceeded(now);
   slot.failures = 0;
   slot.rejected = false;
   slot.next_attempt = 0;

@@ -93,14 +93,14 @@ void BM_SteadyRefresh1000Series(benchmark::State& state) {
   auto runner = std::move(
       std::get<std::unique_ptr<adapter::PolicyRunner>>(adapter::PolicyRunner::Create(p, o)));
   double now = 1764149400;
-  for (const auto& r : runner->PlanFetch(now)) runner->Ingest(Chunk(1000, r.start, r.end));
-  runner->FetchSucceeded(runner->PlanFetch(now), now);
+  for (const auto& r : runner->PlanFetch(now)) runner->Ingest(r, Chunk(1000, r.start, r.end));
+  runner->FetchSucceeded(now);
   runner->Advance(now);
   for (auto _ : state) {
     now += 15;
     const auto plan = runner->PlanFetch(now);
-    for (const auto& r : plan) runner->Ingest(Chunk(1000, r.start, r.end));
-    runner->FetchSucceeded(plan, now);
+    for (const auto& r : plan) runner->Ingest(r, Chunk(1000, r.start, r.end));
+    runner->FetchSucceeded(now);
     runner->Advance(now);
     std::vector<adapter::ServedMetric> served;
     runner->AppendServed(now, &served, nullptr);
@@ -129,8 +129,8 @@ void BM_ColdStart1000Series(benchmark::State& state) {
     const auto plan = runner->PlanFetch(now);
     for (const auto& r : plan) chunks.push_back(Chunk(1000, r.start, r.end));
     state.ResumeTiming();
-    for (const auto& c : chunks) runner->Ingest(c);
-    runner->FetchSucceeded(plan, now);
+    for (size_t i = 0; i < plan.size(); ++i) runner->Ingest(plan[i], chunks[i]);
+    runner->FetchSucceeded(now);
     runner->Advance(now);
     benchmark::DoNotOptimize(runner);
   }

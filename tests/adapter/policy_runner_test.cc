@@ -59,8 +59,8 @@ std::vector<Series> Chunk(double start, double end, int series_count = 2) {
 // Fetches what the runner plans at `now` from the synthetic source and advances it.
 void Refresh(PolicyRunner& r, double now, int series_count = 2) {
   const auto plan = r.PlanFetch(now);
-  for (const TimeRange& range : plan) r.Ingest(Chunk(range.start, range.end, series_count));
-  r.FetchSucceeded(plan, now);
+  for (const TimeRange& range : plan) r.Ingest(range, Chunk(range.start, range.end, series_count));
+  r.FetchSucceeded(now);
   r.Advance(now);
 }
 
@@ -86,11 +86,22 @@ TEST(PolicyRunnerTest, PlansTheStartUpWindowInChunksThenOnlyWhatIsNew) {
     EXPECT_EQ(std::fmod(plan[i].start, kStep), 0);
     if (i > 0) EXPECT_EQ(plan[i].start, plan[i - 1].end + kStep);
   }
-  r->FetchSucceeded(plan, now);
+  for (const TimeRange& range : plan) r->Ingest(range, {});
+  r->FetchSucceeded(now);
   const auto next = r->PlanFetch(now + 15);
   ASSERT_EQ(next.size(), 1u);
   EXPECT_EQ(next[0].start, kT0 - 2 * kStep);  // two steps of overlap for late scrapes
   EXPECT_EQ(next[0].end, kT0 + kStep);
+  // An interrupted start-up resumes after the last range stored; smaller chunks on request.
+  auto resumed = MakeRunner(TestPolicy(), o);
+  resumed->Ingest(plan[0], {});
+  resumed->Ingest(plan[1], {});
+  EXPECT_EQ(resumed->PlanFetch(now).front().start, plan[1].end - 2 * kStep);
+  EXPECT_TRUE(resumed->ShrinkChunks());
+  EXPECT_EQ(resumed->chunk_points(), 50);
+  for (const TimeRange& range : resumed->PlanFetch(now))
+    EXPECT_LE(range.end - range.start, 49 * kStep);
+  EXPECT_FALSE(resumed->backfilled());
   // After ten minutes without a successful fetch, the gap is fetched.
   const auto gap = r->PlanFetch(now + 600);
   EXPECT_EQ(gap.front().start, kT0 - 2 * kStep);
@@ -164,8 +175,8 @@ TEST(PolicyRunnerTest, NonFiniteSamplesNeverReachTheServedValues) {
   std::vector<Series> chunk = Chunk(kT0 + 15, kT0 + 45);
   chunk[0].samples.back().value = std::nan("");
   chunk[1].samples.back().value = INFINITY;
-  r->Ingest(chunk);
-  r->FetchSucceeded({{kT0 + 15, kT0 + 45}}, kT0 + 45);
+  r->Ingest({kT0 + 15, kT0 + 45}, chunk);
+  r->FetchSucceeded(kT0 + 45);
   r->Advance(kT0 + 45);
   const auto served = Served(*r, kT0 + 45);
   for (const auto& m : served)
