@@ -51,6 +51,12 @@ double EnsembleCore::PointAt(int k) const {
   return (1.0 / static_cast<double>(members_.size())) * sum;
 }
 
+double EnsembleCore::EventSpread(int k, double q) const {
+  double spread = 0;
+  for (const auto& m : members_) spread = std::max(spread, m->EventSpread(k, q));
+  return spread;
+}
+
 std::unique_ptr<PointModel> EnsembleCore::Clone() const {
   return std::make_unique<EnsembleCore>(*this);
 }

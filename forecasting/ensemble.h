@@ -22,6 +22,7 @@ class EnsembleCore final : public PointModel {
   void Observe(double value) override;
   void PointPath(int h, double* out) const override;
   double PointAt(int k) const override;
+  double EventSpread(int k, double q) const override;  // the largest of the members'
   std::unique_ptr<PointModel> Clone() const override;
 
  private:

@@ -21,11 +21,16 @@ int ServedForecast::HorizonSteps(double step_seconds) const {
 double ServedForecast::Decide(double now, double last_seen_start, double step_seconds,
                               double observed, std::span<const forecasting::ForecastPoint> path) {
   const auto [first, last] = ForecastSteps(now, last_seen_start, step_seconds, lead_seconds_);
-  quantiles_.clear();
+  const bool event = EventWithinLead(now);
+  quantiles_.clear(), medians_.clear();
   for (int k = first; k <= std::min<int>(last, static_cast<int>(path.size())); ++k) {
-    quantiles_.push_back(path[k - 1].quantile);
+    // The q-forecast for the bucket in progress (and for all of them before an event); later
+    // buckets count with their median until they start.
+    const bool started = last_seen_start + k * step_seconds <= now;
+    quantiles_.push_back(started || event ? path[k - 1].quantile : path[k - 1].mean);
+    medians_.push_back(path[k - 1].mean);
   }
-  return decider_.Decide({now, observed, quantiles_, EventWithinLead(now)});
+  return decider_.Decide({now, observed, quantiles_, event, medians_});
 }
 
 bool ServedForecast::EventWithinLead(double now) {

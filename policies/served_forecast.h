@@ -1,6 +1,8 @@
-// What `serve` and `backtest` both do per served series: turn a model's q-forecast path into the
+// What `serve` and `backtest` both do per served series: turn a model's forecast path into the
 // value served as `<name>_forecast`, through the Decider, with the policy's lead, hold and
-// calendar. One instance per series; not thread-safe (owned by the refresh loop).
+// calendar: the q-forecast of the bucket in progress (of every bucket of [now, now + lead] when
+// a calendar event falls in it), the medians of the later buckets of the window. One instance
+// per series; not thread-safe (owned by the refresh loop).
 #pragma once
 
 #include <cstdint>
@@ -46,7 +48,7 @@ class ServedForecast {
   std::vector<int64_t> upcoming_;
   int64_t cached_from_ = INT64_MAX;
   int64_t cached_until_ = INT64_MIN;
-  std::vector<double> quantiles_;  // scratch, reused across calls
+  std::vector<double> quantiles_, medians_;  // scratch, reused across calls
 };
 
 }  // namespace prescale::policies
