@@ -1,10 +1,9 @@
 // The decision: from a forecast to the value served as `<name>_forecast`.
 //
 // The served value covers the observed value and every value of `quantile_path`:
-// ServedForecast puts there the q-forecast of the bucket in progress and the medians of the
-// later buckets in [now, now + lead] (their q-forecast is served once they are in progress,
-// which is when a scale-up still pays off), or the q-forecasts of the whole window when a
-// calendar event falls in it. It is not lowered below the expected level (observed value and
+// ServedForecast puts there the q-forecasts of [now, now + lead] but for its farthest step,
+// which counts with its median (see served_forecast.h), or the q-forecasts of the whole window
+// when a calendar event falls in it. It is not lowered below the expected level (observed value and
 // medians, `median_path`) of the last `scale_down_hold`: the hold keeps demand that was seen or
 // expected, not the upper quantile, because the HPA's own downscale stabilization already keeps
 // every scale-up for minutes and holding the quantile on top of it pays twice for the same

@@ -24,10 +24,11 @@ double ServedForecast::Decide(double now, double last_seen_start, double step_se
   const bool event = EventWithinLead(now);
   quantiles_.clear(), medians_.clear();
   for (int k = first; k <= std::min<int>(last, static_cast<int>(path.size())); ++k) {
-    // The q-forecast for the bucket in progress (and for all of them before an event); later
-    // buckets count with their median until they start.
-    const bool started = last_seen_start + k * step_seconds <= now;
-    quantiles_.push_back(started || event ? path[k - 1].quantile : path[k - 1].mean);
+    // The q-forecast for the window but its farthest step (which starts later than
+    // lead - step from now and counts with its median), and for all of it before an event.
+    const double begin = last_seen_start + k * step_seconds;
+    const bool near = k == first || begin <= now + lead_seconds_ - step_seconds + 1e-6;
+    quantiles_.push_back(near || event ? path[k - 1].quantile : path[k - 1].mean);
     medians_.push_back(path[k - 1].mean);
   }
   return decider_.Decide({now, observed, quantiles_, event, medians_});

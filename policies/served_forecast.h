@@ -1,8 +1,12 @@
 // What `serve` and `backtest` both do per served series: turn a model's forecast path into the
 // value served as `<name>_forecast`, through the Decider, with the policy's lead, hold and
-// calendar: the q-forecast of the bucket in progress (of every bucket of [now, now + lead] when
-// a calendar event falls in it), the medians of the later buckets of the window. One instance
-// per series; not thread-safe (owned by the refresh loop).
+// calendar. It covers the q-forecasts of the steps of [now, now + lead] that start within
+// lead - step of now (at least the first) and the medians of the later ones: with a step as
+// long as the lead, the bucket in progress at its quantile and the next one at its median until
+// it starts (its quantile 30-60 s earlier paid 8-12 % more pods in the backtests for little
+// unserved demand, because the HPA's downscale stabilization keeps every scale-up for minutes
+// anyway). When a calendar event falls in the window, every step's q-forecast counts. One
+// instance per series; not thread-safe (owned by the refresh loop).
 #pragma once
 
 #include <cstdint>
