@@ -51,6 +51,21 @@ double EnsembleCore::PointAt(int k) const {
   return (1.0 / static_cast<double>(members_.size())) * sum;
 }
 
+double EnsembleCore::EventSpread(int k, double q) const {
+  // A member that models the event bounds the quantile at its own forecast plus its spread:
+  // averaging with members that do not know the event must not shrink the event's interval.
+  double spread = 0, mean = 0;
+  bool any = false;
+  for (const auto& m : members_) {
+    const double s = m->EventSpread(k, q);
+    if (s > 0) spread = std::max(spread, m->PointAt(k) + s), any = true;
+  }
+  if (!any) return 0;
+  for (const auto& m : members_) mean += m->PointAt(k);
+  mean /= static_cast<double>(members_.size());
+  return std::max(0.0, spread - mean);
+}
+
 std::unique_ptr<PointModel> EnsembleCore::Clone() const {
   return std::make_unique<EnsembleCore>(*this);
 }

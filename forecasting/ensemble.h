@@ -22,6 +22,8 @@ class EnsembleCore final : public PointModel {
   void Observe(double value) override;
   void PointPath(int h, double* out) const override;
   double PointAt(int k) const override;
+  // Up to the highest of the members' forecast plus spread, measured from the mean.
+  double EventSpread(int k, double q) const override;
   std::unique_ptr<PointModel> Clone() const override;
 
  private:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 namespace prescale::forecasting {
 namespace {
@@ -232,7 +233,8 @@ std::vector<ForecastPoint> CalibratedModel::Forecast(int h, double q) const {
     // shifted by the median error): it minimises the absolute error, e.g. for skewed counts.
     double median = core + ErrorQuantile(k, 0.5) * scale;
     median = std::isfinite(median) ? std::max(0.0, median) : core;
-    const double quantile = core + ErrorQuantile(k, q) * scale;
+    double quantile = core + ErrorQuantile(k, q) * scale;
+    if (q > 0.5) quantile = std::max(quantile, median + core_->EventSpread(k, q));
     out[k - 1] = {median, std::isfinite(quantile) ? std::max(0.0, quantile) : median};
   }
   return out;
@@ -257,6 +259,19 @@ double NormalQuantile(double p) {
   const double q = p - 0.5, r = q * q;
   return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
          (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+double StudentQuantile(double p, double df) {
+  p = std::clamp(p, 1e-12, 1 - 1e-12);
+  df = std::max(1.0, std::isfinite(df) ? df : 1e9);
+  if (df < 1.5) return std::tan(std::numbers::pi * (p - 0.5));
+  if (df < 2.5) return (2 * p - 1) / std::sqrt(2 * p * (1 - p));
+  const double z = NormalQuantile(p), z2 = z * z;
+  const double g1 = (z2 + 1) * z / 4;
+  const double g2 = ((5 * z2 + 16) * z2 + 3) * z / 96;
+  const double g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384;
+  const double g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160;
+  return z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df;
 }
 
 }  // namespace prescale::forecasting

@@ -10,7 +10,9 @@
 // is the empirical quantile of those normalised errors (interpolated between grid horizons;
 // beyond K it grows like sqrt(k / K)), and the point forecast is core + Q_k(0.5) * scale, the
 // predictive median. So intervals are calibrated per horizon and widen and narrow with the
-// time of day.
+// time of day. Inside the window of a scheduled event the core knows, the q-quantile is at
+// least the median plus the core's EventSpread: the few past occurrences of an event say more
+// about its uncertainty than the errors pooled over the hour.
 #pragma once
 
 #include <array>
@@ -103,5 +105,10 @@ class CalibratedModel final : public Model {
 
 // Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9).
 double NormalQuantile(double p);
+
+// Inverse of Student's t CDF with df >= 1 degrees of freedom: exact for df 1 and 2, otherwise
+// the Cornish-Fisher expansion in 1/df (Abramowitz & Stegun 26.7.5; within 0.5 % for df >= 3
+// and p in [0.01, 0.99]).
+double StudentQuantile(double p, double df);
 
 }  // namespace prescale::forecasting

@@ -39,6 +39,12 @@ class PointModel {
   // for every core, so calibration can look far ahead cheaply.
   virtual double PointAt(int k) const = 0;
 
+  // For the bucket k >= 1 steps ahead, when it lies in the window of a scheduled event the core
+  // models: how far above the point forecast its q-quantile (q > 0.5) lies, judging by how
+  // much the event's past occurrences varied at that offset (a small-sample predictive
+  // interval). 0 outside events, with fewer than two occurrences, or for q <= 0.5.
+  virtual double EventSpread(int k, double q) const { return 0; }
+
   virtual std::unique_ptr<PointModel> Clone() const = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "forecasting/intervals.h"
 #include "forecasting/optimizer.h"
 
 namespace prescale::forecasting {
@@ -29,8 +30,12 @@ ProfileCore::ProfileCore(const ProfileOptions& options) : step_(options.step_sec
     periods_.push_back(std::move(p));
   }
   for (const CronSchedule& schedule : options.events) {
-    events_.push_back(
-        Event{EventWindow(schedule, step_, EventBefore(step_), EventAfter(step_)), false, {}, {}});
+    events_.push_back(Event{EventWindow(schedule, step_, EventBefore(step_), EventAfter(step_)),
+                            false,
+                            {},
+                            {},
+                            {},
+                            {}});
   }
 }
 
@@ -87,15 +92,21 @@ void ProfileCore::InitialProfiles(double start, std::span<const double> y) {
     }
   }
   for (Event& e : events_) {
-    e.initial.assign(e.window.size(), 0.0);
-    std::vector<double> count(e.window.size(), 0.0);
+    const auto size = static_cast<size_t>(e.window.size());
+    e.initial.assign(size, 0.0), e.count.assign(size, 0), e.sd.assign(size, 0.0);
+    std::vector<double> squares(size, 0.0);
     for (size_t i = 0; i < y.size(); ++i) {
       const int k = e.window.IndexAt(start + i * step_);
-      if (k >= 0) e.initial[k] += residual[i], count[k] += 1;
+      if (k < 0) continue;
+      e.initial[k] += residual[i], squares[k] += residual[i] * residual[i], ++e.count[k];
     }
     e.active = false;
-    for (int k = 0; k < e.window.size(); ++k) {
-      if (count[k] > 0) e.initial[k] /= count[k], e.active = true;
+    for (size_t k = 0; k < size; ++k) {
+      const double n = e.count[k];
+      if (n == 0) continue;
+      e.initial[k] /= n, e.active = true;
+      const double ss = squares[k] - n * e.initial[k] * e.initial[k];
+      if (n >= 2) e.sd[k] = std::sqrt(std::max(0.0, ss) / (n - 1));
     }
   }
 }
@@ -259,6 +270,20 @@ double ProfileCore::RhoPower(int k) const {
 
 std::unique_ptr<PointModel> ProfileCore::Clone() const {
   return std::make_unique<ProfileCore>(*this);
+}
+
+double ProfileCore::EventSpread(int k, double q) const {
+  if (!(q > 0.5)) return 0;
+  const double t = next_time_ + (k - 1) * step_;
+  double spread = 0;
+  for (Event& e : events_) {
+    if (!e.active) continue;
+    const int i = e.window.IndexAt(t);
+    if (i < 0 || e.count[i] < 2) continue;
+    const double n = e.count[i];
+    spread = std::max(spread, StudentQuantile(q, n - 1) * e.sd[i] * std::sqrt(1 + 1 / n));
+  }
+  return spread;
 }
 
 int ProfileCore::active_periods() const {

@@ -17,6 +17,43 @@ TEST(IntervalsTest, NormalQuantileClosedForm) {
   EXPECT_NEAR(NormalQuantile(0.001), -3.090232306, 1e-8);
 }
 
+TEST(IntervalsTest, StudentQuantile) {
+  EXPECT_NEAR(StudentQuantile(0.9, 1), 3.077683537, 1e-8);  // Cauchy: tan(0.4 pi)
+  EXPECT_NEAR(StudentQuantile(0.9, 2), 1.885618083, 1e-8);
+  EXPECT_NEAR(StudentQuantile(0.5, 2), 0.0, 1e-12);
+  // Table values (R qt): df 3, 5, 10 at 0.9 and 0.99; within 0.5 %.
+  EXPECT_NEAR(StudentQuantile(0.9, 3), 1.637744, 0.005 * 1.637744);
+  EXPECT_NEAR(StudentQuantile(0.99, 3), 4.540703, 0.005 * 4.540703);
+  EXPECT_NEAR(StudentQuantile(0.9, 5), 1.475884, 0.001 * 1.475884);
+  EXPECT_NEAR(StudentQuantile(0.99, 10), 2.763769, 0.001 * 2.763769);
+  EXPECT_NEAR(StudentQuantile(0.1, 10), -StudentQuantile(0.9, 10), 1e-12);
+  EXPECT_NEAR(StudentQuantile(0.9, 1e6), NormalQuantile(0.9), 1e-5);
+}
+
+// Noise-free daily spikes of 1000, 1400 and 600 at 12:00 on a flat 100: the pooled hourly
+// errors say little about the fourth spike, the three occurrences do. The q-forecast there is
+// at least the median plus the core's event spread (t(0.9, 2) * 400 * sqrt(4/3) = 871).
+TEST(IntervalsTest, EventWindowsKeepTheSmallSampleSpread) {
+  ModelSpec spec;
+  spec.model = "profile";
+  spec.step_seconds = 60;
+  spec.seasonality_seconds = {86400};
+  spec.events = {{"noon", "0 12 * * *", "UTC"}};
+  auto made = MakeModel(spec);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Model>>(made));
+  Model& model = *std::get<std::unique_ptr<Model>>(made);
+  std::vector<double> y(1440 * 3 + 719, 100.0);
+  const std::vector<double> sizes = {1000, 1400, 600};
+  for (size_t d = 0; d < sizes.size(); ++d) y[d * 1440 + 720] += sizes[d];
+  model.Fit(0, y);
+  const auto path = model.Forecast(2, 0.9);
+  EXPECT_GE(path[1].quantile, path[1].mean + 870);  // the spike bucket
+  EXPECT_LT(path[0].quantile, path[0].mean + 100);  // the quiet minute before it
+  // Lower quantiles are the calibrated ones alone.
+  const auto low = model.Forecast(2, 0.3);
+  EXPECT_LE(low[1].quantile, low[1].mean);
+}
+
 TEST(IntervalsTest, ErrorScaleIsAMeanAbsoluteErrorPerHour) {
   ErrorScale scale(60);
   for (int i = 0; i < 24 * 60 * 2; ++i) {

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "forecasting/ets.h"
+#include "forecasting/intervals.h"
 
 namespace prescale::forecasting {
 namespace {
@@ -108,6 +109,39 @@ TEST(ProfileModelTest, LearnsAScheduledSpikeFromThePast) {
   EXPECT_GT(path[40], 300) << "expected the burst at the auction";
   EXPECT_LT(path[30], 60) << "no burst before it";
   EXPECT_LT(path[55], 60) << "no burst after it";
+}
+
+// A flat level of 100 per minute and a one-minute spike at 12:00 UTC whose size varies from day
+// to day (1000, 1400, 600: standard deviation 400). With three occurrences seen, the spread at
+// the spike is the Student-t predictive half-width t(q, 2) * 400 * sqrt(1 + 1/3).
+TEST(ProfileModelTest, EventSpreadIsTheSmallSamplePredictiveInterval) {
+  const double step = 60;
+  const EventSpec event{"noon", "0 12 * * *", "UTC"};
+  const std::vector<double> sizes = {1000, 1400, 600};
+  std::vector<double> y(1440 * 3 + 719, 100.0);  // three days, then up to 11:59 of the fourth
+  for (size_t d = 0; d < sizes.size(); ++d) y[d * 1440 + 720] += sizes[d];
+  ProfileCore model(Options(step, {event}));
+  model.FitParameters(0, y);
+  ASSERT_EQ(model.active_events(), 1);
+  model.Reset(0);
+  for (double v : y) model.Observe(v);
+  // The next bucket (k = 1) starts at 11:59, the spike bucket is k = 2.
+  const double expected = StudentQuantile(0.9, 2) * 400 * std::sqrt(4.0 / 3);
+  EXPECT_NEAR(expected, 871, 1);
+  EXPECT_NEAR(model.EventSpread(2, 0.9), expected, 1e-6);
+  EXPECT_GT(model.EventSpread(2, 0.99), model.EventSpread(2, 0.9));
+  EXPECT_EQ(model.EventSpread(2, 0.5), 0);           // only upper quantiles
+  EXPECT_NEAR(model.EventSpread(1, 0.9), 0, 1e-3);   // same value every day before the spike
+  EXPECT_NEAR(model.EventSpread(60, 0.9), 0, 1e-3);  // 12:58: in the window, no variation
+  EXPECT_EQ(model.EventSpread(120, 0.9), 0);         // 13:58: outside the event's window
+
+  // With a single occurrence there is no spread to measure.
+  ProfileCore once(Options(step, {event}));
+  const std::vector<double> first_day(y.begin(), y.begin() + 1440 + 719);
+  once.FitParameters(0, first_day);
+  once.Reset(0);
+  for (double v : first_day) once.Observe(v);
+  EXPECT_EQ(once.EventSpread(2, 0.9), 0);
 }
 
 TEST(ProfileModelTest, FineStepsKeepACoarseProfile) {

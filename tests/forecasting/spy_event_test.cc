@@ -51,6 +51,11 @@ TEST_P(SpyOpenTest, ForecastsTheOpenFromTheCalendar) {
     const double next_bucket = model->Forecast(1, kQ)[0].quantile;
     EXPECT_GE(ahead_60s, 5 * pre_open) << "day " << day + 1 << ", pre-open " << pre_open;
     EXPECT_GE(next_bucket, 5 * pre_open) << "day " << day + 1 << ", pre-open " << pre_open;
+    if (day == 3) {
+      // Thursday's open (3610 trades, after 2313, 1569 and 2370) lies within the small-sample
+      // spread of the three seen: an HPA at 80 % utilization of the q-forecast is ready for it.
+      EXPECT_GE(ahead_60s, 0.8 * y[open]) << "day 4, actual " << y[open];
+    }
     std::cout << GetParam() << " day " << day + 1 << ": pre-open " << pre_open
               << ", q-forecast 60 s ahead " << ahead_60s << ", next bucket " << next_bucket
               << ", actual " << y[open] << "\n";
