@@ -27,19 +27,15 @@ double Decider::Decide(const DecisionInput& in) {
   double candidate = Sanitize(in.observed);
   for (const double q : in.quantile_path) candidate = std::max(candidate, Sanitize(q));
   last_candidate_ = candidate;
-  double expected = Sanitize(in.observed);
-  for (const double m : in.median_path) expected = std::max(expected, Sanitize(m));
-  // What the hold keeps: the expected level, or the candidate where that is lower (q < 0.5).
-  const double kept = std::min(expected, candidate);
 
-  // Keep the expected levels of (now - hold, now]; the served value is at least their maximum.
-  while (!expected_.empty() && expected_.front().first <= in.now - hold_seconds_) {
-    expected_.pop_front();
+  // Keep the candidates of (now - hold, now]; the served value is their maximum.
+  while (!candidates_.empty() && candidates_.front().first <= in.now - hold_seconds_) {
+    candidates_.pop_front();
   }
-  // A monotone deque: older levels not above the new one can never be the maximum again.
-  while (!expected_.empty() && expected_.back().second <= kept) expected_.pop_back();
-  expected_.emplace_back(in.now, kept);
-  double served = std::max(candidate, expected_.front().second);
+  // A monotone deque: older candidates not above the new one can never be the maximum again.
+  while (!candidates_.empty() && candidates_.back().second <= candidate) candidates_.pop_back();
+  candidates_.emplace_back(in.now, candidate);
+  double served = candidates_.front().second;
 
   if (in.event_within_lead) served = std::max(served, last_served_);
   last_served_ = served;

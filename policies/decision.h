@@ -1,14 +1,8 @@
-// The decision: from a forecast to the value served as `<name>_forecast`.
-//
-// The served value covers the observed value and every value of `quantile_path`:
-// ServedForecast puts there the q-forecasts of [now, now + lead] but for its farthest step,
-// which counts with its median (see served_forecast.h), or the q-forecasts of the whole window
-// when a calendar event falls in it. It is not lowered below the expected level (observed value and
-// medians, `median_path`) of the last `scale_down_hold`: the hold keeps demand that was seen or
-// expected, not the upper quantile, because the HPA's own downscale stabilization already keeps
-// every scale-up for minutes and holding the quantile on top of it pays twice for the same
-// uncertainty. It is never lowered while a calendar event falls in [now, now + lead].
-// Not thread-safe: one Decider per served series, owned by its refresh loop.
+// The decision: from a forecast to the value served as `<name>_forecast`. The served value is
+// the maximum of the q-forecast over [now, now + lead], never below the observed value; it is
+// not lowered until lower candidates have persisted for `scale_down_hold` (the served value is
+// the maximum candidate of the last hold), and never lowered while a calendar event falls in
+// [now, now + lead]. Not thread-safe: one Decider per served series, owned by its refresh loop.
 #pragma once
 
 #include <deque>
@@ -22,9 +16,8 @@ namespace prescale::policies {
 struct DecisionInput {
   double now = 0;                         // Unix seconds
   double observed = 0;                    // the latest observed value
-  std::span<const double> quantile_path;  // forecasts to cover (see above)
+  std::span<const double> quantile_path;  // q-forecasts of the buckets over [now, now + lead]
   bool event_within_lead = false;         // a calendar event in [now, now + lead]
-  std::span<const double> median_path;    // point forecasts (medians) over [now, now + lead]
 };
 
 // Which steps of a model's forecast path cover [now, now + lead]: the model has seen the bucket
@@ -46,8 +39,7 @@ class Decider {
 
  private:
   double hold_seconds_;
-  // (time, expected level) of the last hold, time ascending; levels strictly decreasing.
-  std::deque<std::pair<double, double>> expected_;
+  std::deque<std::pair<double, double>> candidates_;  // (time, candidate), time ascending
   double last_served_ = 0;
   double last_candidate_ = 0;
 };

@@ -21,17 +21,11 @@ int ServedForecast::HorizonSteps(double step_seconds) const {
 double ServedForecast::Decide(double now, double last_seen_start, double step_seconds,
                               double observed, std::span<const forecasting::ForecastPoint> path) {
   const auto [first, last] = ForecastSteps(now, last_seen_start, step_seconds, lead_seconds_);
-  const bool event = EventWithinLead(now);
-  quantiles_.clear(), medians_.clear();
+  quantiles_.clear();
   for (int k = first; k <= std::min<int>(last, static_cast<int>(path.size())); ++k) {
-    // The q-forecast for the window but its farthest step (which starts later than
-    // lead - step from now and counts with its median), and for all of it before an event.
-    const double begin = last_seen_start + k * step_seconds;
-    const bool near = k == first || begin <= now + lead_seconds_ - step_seconds + 1e-6;
-    quantiles_.push_back(near || event ? path[k - 1].quantile : path[k - 1].mean);
-    medians_.push_back(path[k - 1].mean);
+    quantiles_.push_back(path[k - 1].quantile);
   }
-  return decider_.Decide({now, observed, quantiles_, event, medians_});
+  return decider_.Decide({now, observed, quantiles_, EventWithinLead(now)});
 }
 
 bool ServedForecast::EventWithinLead(double now) {

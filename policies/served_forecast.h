@@ -1,12 +1,6 @@
-// What `serve` and `backtest` both do per served series: turn a model's forecast path into the
+// What `serve` and `backtest` both do per served series: turn a model's q-forecast path into the
 // value served as `<name>_forecast`, through the Decider, with the policy's lead, hold and
-// calendar. It covers the q-forecasts of the steps of [now, now + lead] that start within
-// lead - step of now (at least the first) and the medians of the later ones: with a step as
-// long as the lead, the bucket in progress at its quantile and the next one at its median until
-// it starts (its quantile 30-60 s earlier paid 8-12 % more pods in the backtests for little
-// unserved demand, because the HPA's downscale stabilization keeps every scale-up for minutes
-// anyway). When a calendar event falls in the window, every step's q-forecast counts. One
-// instance per series; not thread-safe (owned by the refresh loop).
+// calendar. One instance per series; not thread-safe (owned by the refresh loop).
 #pragma once
 
 #include <cstdint>
@@ -52,7 +46,7 @@ class ServedForecast {
   std::vector<int64_t> upcoming_;
   int64_t cached_from_ = INT64_MAX;
   int64_t cached_until_ = INT64_MIN;
-  std::vector<double> quantiles_, medians_;  // scratch, reused across calls
+  std::vector<double> quantiles_;  // scratch, reused across calls
 };
 
 }  // namespace prescale::policies

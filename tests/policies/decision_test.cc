@@ -11,10 +11,9 @@ namespace {
 
 using std::chrono::seconds;
 
-// `path` is what the decision must cover; `medians` the expected level (for the hold).
-double Decide(Decider& d, double now, double observed, std::vector<double> path, bool event = false,
-              std::vector<double> medians = {}) {
-  return d.Decide({now, observed, path, event, medians});
+double Decide(Decider& d, double now, double observed, std::vector<double> path,
+              bool event = false) {
+  return d.Decide({now, observed, path, event});
 }
 
 TEST(DecisionTest, ServesTheMaximumOfTheQuantilePathNeverBelowObserved) {
@@ -23,42 +22,24 @@ TEST(DecisionTest, ServesTheMaximumOfTheQuantilePathNeverBelowObserved) {
   EXPECT_DOUBLE_EQ(Decide(d, 15, 50, {12, 30, 20}), 50);
 }
 
-TEST(DecisionTest, NotLoweredBelowTheExpectedLevelOfTheHold) {
+TEST(DecisionTest, NotLoweredUntilLowerForTheHold) {
   Decider d(seconds(300));
-  // q-forecast 100, median 60.
-  EXPECT_DOUBLE_EQ(Decide(d, 0, 10, {100}, false, {60}), 100);
-  // Candidates drop to 20 from t=15 on: the median 60 is kept until it is 300 s old.
-  for (int t = 15; t < 300; t += 15) {
-    EXPECT_DOUBLE_EQ(Decide(d, t, 10, {20}, false, {15}), 60) << t;
-  }
-  EXPECT_DOUBLE_EQ(Decide(d, 300, 10, {20}, false, {15}), 20);
+  EXPECT_DOUBLE_EQ(Decide(d, 0, 10, {100}), 100);
+  // Candidates drop to 20 from t=15 on: 100 is served until it is 300 s old.
+  for (int t = 15; t < 300; t += 15) EXPECT_DOUBLE_EQ(Decide(d, t, 10, {20}), 100) << t;
+  EXPECT_DOUBLE_EQ(Decide(d, 300, 10, {20}), 20);
   // Raising is immediate.
-  EXPECT_DOUBLE_EQ(Decide(d, 315, 10, {60}, false, {40}), 60);
+  EXPECT_DOUBLE_EQ(Decide(d, 315, 10, {60}), 60);
 }
 
-TEST(DecisionTest, TheHoldKeepsObservedDemand) {
-  Decider d(seconds(300));
-  EXPECT_DOUBLE_EQ(Decide(d, 0, 90, {50}, false, {40}), 90);  // a burst was observed
-  EXPECT_DOUBLE_EQ(Decide(d, 60, 10, {30}, false, {20}), 90);
-  EXPECT_DOUBLE_EQ(Decide(d, 300, 10, {30}, false, {20}), 30);
-}
-
-TEST(DecisionTest, TheHoldNeverKeepsMoreThanTheCandidate) {
-  // A quantile below the median (q < 0.5): the hold keeps the lower of the two.
-  Decider d(seconds(300));
-  EXPECT_DOUBLE_EQ(Decide(d, 0, 0, {30}, false, {50}), 30);
-  EXPECT_DOUBLE_EQ(Decide(d, 15, 0, {5}, false, {8}), 30);
-  EXPECT_DOUBLE_EQ(Decide(d, 300, 0, {5}, false, {8}), 5);
-}
-
-TEST(DecisionTest, LowersToTheHighestExpectedLevelOfTheHold) {
+TEST(DecisionTest, LowersToTheHighestCandidateOfTheHold) {
   Decider d(seconds(60));
-  Decide(d, 0, 0, {100}, false, {100});
-  Decide(d, 30, 0, {70}, false, {70});
-  Decide(d, 45, 0, {40}, false, {40});
-  EXPECT_DOUBLE_EQ(Decide(d, 60, 0, {10}, false, {10}), 70);  // 100 expired, 70 still held
-  EXPECT_DOUBLE_EQ(Decide(d, 90, 0, {10}, false, {10}), 40);
-  EXPECT_DOUBLE_EQ(Decide(d, 105, 0, {10}, false, {10}), 10);
+  Decide(d, 0, 0, {100});
+  Decide(d, 30, 0, {70});
+  Decide(d, 45, 0, {40});
+  EXPECT_DOUBLE_EQ(Decide(d, 60, 0, {10}), 70);  // 100 expired, 70 still within the hold
+  EXPECT_DOUBLE_EQ(Decide(d, 90, 0, {10}), 40);
+  EXPECT_DOUBLE_EQ(Decide(d, 105, 0, {10}), 10);
 }
 
 TEST(DecisionTest, NeverLoweredWithinLeadBeforeAnEvent) {
