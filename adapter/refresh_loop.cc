@@ -1,5 +1,7 @@
 #include "adapter/refresh_loop.h"
 
+#include <malloc.h>
+
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -219,6 +221,7 @@ bool RefreshLoop::Fetch(PolicySlot& slot, double now) {
 void RefreshLoop::RefreshOnce(std::chrono::system_clock::time_point wall) {
   const auto started = std::chrono::steady_clock::now();
   ApplyPending();
+  const uint64_t bytes_before = client_->bytes_received();
   const double now = UnixSeconds(wall);
   bool source_up = true;
   for (auto& slot : slots_) {
@@ -226,6 +229,10 @@ void RefreshLoop::RefreshOnce(std::chrono::system_clock::time_point wall) {
     slot->runner->Advance(now);
   }
   Publish(now, wall);
+  // Loading history allocates answers far larger than a steady refresh's; give that memory back
+  // to the system instead of keeping the peak resident.
+  const uint64_t fetched = client_->bytes_received() - bytes_before;
+  if (fetched > (uint64_t{32} << 20)) malloc_trim(0);
   metrics_.ObserveRefresh(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }

@@ -191,7 +191,22 @@ void CalibratedModel::FitFinal(double start, std::span<const double> raw) {
   // already what a replay would give.
   const bool same = holdout_start_ == start && holdout_size_ == raw.size();
   if (core_->Refresh(start, y) || !same) Replay(start, y, -1);
-  for (auto& e : errors_) std::sort(e.begin(), e.end());  // here: only the chosen model's
+  for (auto& e : errors_) {  // here: only the chosen model's
+    std::sort(e.begin(), e.end());
+    Compact(&e);
+  }
+}
+
+void CalibratedModel::Compact(std::vector<double>* sorted) {
+  // A long holdout keeps thousands of errors per horizon; serving thousands of series, those
+  // would outweigh everything else a model holds. Its quantiles at steps of 1/128, interpolated
+  // linearly as the full sample is, keep every quantile within one knot of the exact one.
+  constexpr size_t kKnots = 129;
+  if (sorted->size() <= kKnots) return;
+  std::vector<double> knots(kKnots);
+  for (size_t i = 0; i < kKnots; ++i)
+    knots[i] = SortedQuantile(*sorted, static_cast<double>(i) / (kKnots - 1));
+  *sorted = std::move(knots);
 }
 
 void CalibratedModel::Fit(double start, std::span<const double> history) {

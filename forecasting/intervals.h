@@ -81,6 +81,8 @@ class CalibratedModel final : public Model {
 
  private:
   static std::vector<double> Clean(std::span<const double> raw);
+  // Replaces a long sorted sample by 129 of its quantiles (bounded memory per model).
+  static void Compact(std::vector<double>* sorted);
   // Runs the core and the scale from `start` over y; records errors at origins >= first_origin
   // (none if first_origin <= 0).
   void Replay(double start, const std::vector<double>& y, long first_origin);
