@@ -1,5 +1,6 @@
 #include "adapter/keda/grpc_server.h"
 
+#include <absl/synchronization/mutex.h>
 #include <grpc/support/log.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
@@ -60,8 +61,14 @@ class GrpcServer::NullObserver : public RpcObserver {
 GrpcServer::GrpcServer(GrpcServerOptions options, const SnapshotHolder& holder,
                        prometheus::Registry* registry)
     : options_(std::move(options)), holder_(holder) {
-  static std::once_flag log_once;
-  std::call_once(log_once, [] { gpr_set_log_function(LogFromGrpc); });
+  static std::once_flag process_settings;
+  std::call_once(process_settings, [] {
+    gpr_set_log_function(LogFromGrpc);
+    // Debian's Abseil is built without NDEBUG, so every absl::Mutex (all of gRPC's locks) would
+    // record lock order in one global graph to detect deadlocks: about 5% of the CPU of a call,
+    // and a process-wide point of contention. That is a debugging aid; off here.
+    absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  });
   cert_pem_ = ReadPem(options_.cert_file, "gRPC serving certificate", "-----BEGIN CERTIFICATE");
   key_pem_ = ReadPem(options_.key_file, "gRPC serving key", "-----BEGIN ");
   if (!options_.client_ca_file.empty())

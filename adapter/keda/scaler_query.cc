@@ -150,13 +150,19 @@ std::variant<externalscaler::GetMetricsResponse, ScalerError> MetricsAnswer(
     const Snapshot* snapshot, const ScalerQuery& q, std::string_view requested_name) {
   auto evaluated = Evaluate(snapshot, q);
   if (auto* error = std::get_if<ScalerError>(&evaluated)) return std::move(*error);
-  const ScalerAnswer& answer = std::get<ScalerAnswer>(evaluated);
   externalscaler::GetMetricsResponse response;
-  externalscaler::MetricValue* value = response.add_metricvalues();
-  value->set_metricname(requested_name.empty() ? q.spec_name : std::string(requested_name));
+  AddMetricValue(std::get<ScalerAnswer>(evaluated),
+                 requested_name.empty() ? std::string_view(q.spec_name) : requested_name,
+                 &response);
+  return response;
+}
+
+void AddMetricValue(const ScalerAnswer& answer, std::string_view name,
+                    externalscaler::GetMetricsResponse* response) {
+  externalscaler::MetricValue* value = response->add_metricvalues();
+  value->set_metricname(std::string(name));
   value->set_metricvaluefloat(KedaFloat(answer.milli));
   value->set_metricvalue(CeilUnits(answer.milli));
-  return response;
 }
 
 double KedaFloat(int64_t milli) {

@@ -79,6 +79,10 @@ std::variant<externalscaler::GetMetricSpecResponse, ScalerError> MetricSpecAnswe
 std::variant<externalscaler::GetMetricsResponse, ScalerError> MetricsAnswer(
     const Snapshot* snapshot, const ScalerQuery& q, std::string_view requested_name);
 
+// Appends the MetricValue of `answer` named `name` to `response` (what MetricsAnswer returns).
+void AddMetricValue(const ScalerAnswer& answer, std::string_view name,
+                    externalscaler::GetMetricsResponse* response);
+
 // The double that KEDA reads back as exactly `milli` milli-units. KEDA converts a float `v` with
 // Go's int64(v * 1000), which truncates, so milli / 1000.0 can come back one milli short (0.29 *
 // 1000 = 289.99999999999997); this returns the smallest double d >= milli / 1000.0 with

@@ -1,12 +1,75 @@
 #include "adapter/keda/scaler_service.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/log.h"
 
 namespace prescale::adapter::keda {
+namespace {
+
+// The answer to one trigger in one snapshot, memoized per thread for the unary RPCs: KEDA and the
+// HPA repeat the same questions while a snapshot is current, and parsing the metadata and
+// scanning the series is most of the service's own cost per call. The memo holds a reference to
+// its snapshot, so a new snapshot can never be mistaken for it; it empties when the snapshot
+// changes or after kMemoLimit distinct triggers.
+struct MemoEntry {
+  std::variant<ScalerAnswer, ScalerError> answer;
+  std::string spec_name;
+};
+struct Memo {
+  std::shared_ptr<const Snapshot> snapshot;
+  std::unordered_map<std::string, MemoEntry> entries;
+};
+thread_local Memo memo;
+constexpr size_t kMemoLimit = 1024;
+
+// The metadata as one string, independent of the map's iteration order.
+std::string MetadataKey(const externalscaler::ScaledObjectRef& ref) {
+  std::vector<const google::protobuf::MapPair<std::string, std::string>*> pairs;
+  pairs.reserve(ref.scalermetadata().size());
+  size_t size = 0;
+  for (const auto& pair : ref.scalermetadata()) {
+    pairs.push_back(&pair);
+    size += pair.first.size() + pair.second.size() + 2;
+  }
+  std::sort(pairs.begin(), pairs.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::string key;
+  key.reserve(size);
+  for (const auto* pair : pairs) {
+    key += pair->first;
+    key += '\0';
+    key += pair->second;
+    key += '\0';
+  }
+  return key;
+}
+
+const MemoEntry& Answer(const SnapshotHolder& holder, const externalscaler::ScaledObjectRef& ref) {
+  std::shared_ptr<const Snapshot> snapshot = holder.Current();
+  if (memo.snapshot != snapshot || memo.entries.size() >= kMemoLimit) {
+    memo.entries.clear();
+    memo.snapshot = snapshot;
+  }
+  std::string key = MetadataKey(ref);
+  if (const auto it = memo.entries.find(key); it != memo.entries.end()) return it->second;
+  MemoEntry entry;
+  auto parsed = ParseScalerMetadata(ref);
+  if (auto* error = std::get_if<ScalerError>(&parsed)) {
+    entry.answer = std::move(*error);
+  } else {
+    const ScalerQuery& query = std::get<ScalerQuery>(parsed);
+    entry.answer = Evaluate(snapshot.get(), query);
+    entry.spec_name = query.spec_name;
+  }
+  return memo.entries.emplace(std::move(key), std::move(entry)).first->second;
+}
+
+}  // namespace
 
 // A stream as the service sees it: something to re-evaluate after a publish, or to end.
 class ScalerService::Stream {
@@ -227,13 +290,10 @@ grpc::ServerUnaryReactor* ScalerService::FinishUnary(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* ScalerService::IsActive(grpc::CallbackServerContext* context,
                                                   const externalscaler::ScaledObjectRef* request,
                                                   externalscaler::IsActiveResponse* response) {
-  auto parsed = ParseScalerMetadata(*request);
-  if (auto* error = std::get_if<ScalerError>(&parsed))
+  const MemoEntry& entry = Answer(holder_, *request);
+  if (const auto* error = std::get_if<ScalerError>(&entry.answer))
     return FinishUnary(context, Method::kIsActive, error->ToStatus());
-  auto answer = Evaluate(holder_.Current().get(), std::get<ScalerQuery>(parsed));
-  if (auto* error = std::get_if<ScalerError>(&answer))
-    return FinishUnary(context, Method::kIsActive, error->ToStatus());
-  response->set_result(std::get<ScalerAnswer>(answer).active);
+  response->set_result(std::get<ScalerAnswer>(entry.answer).active);
   return FinishUnary(context, Method::kIsActive, grpc::Status::OK);
 }
 
@@ -253,14 +313,11 @@ grpc::ServerUnaryReactor* ScalerService::GetMetricSpec(
 grpc::ServerUnaryReactor* ScalerService::GetMetrics(
     grpc::CallbackServerContext* context, const externalscaler::GetMetricsRequest* request,
     externalscaler::GetMetricsResponse* response) {
-  auto parsed = ParseScalerMetadata(request->scaledobjectref());
-  if (auto* error = std::get_if<ScalerError>(&parsed))
+  const MemoEntry& entry = Answer(holder_, request->scaledobjectref());
+  if (const auto* error = std::get_if<ScalerError>(&entry.answer))
     return FinishUnary(context, Method::kGetMetrics, error->ToStatus());
-  auto answer =
-      MetricsAnswer(holder_.Current().get(), std::get<ScalerQuery>(parsed), request->metricname());
-  if (auto* error = std::get_if<ScalerError>(&answer))
-    return FinishUnary(context, Method::kGetMetrics, error->ToStatus());
-  response->Swap(&std::get<externalscaler::GetMetricsResponse>(answer));
+  AddMetricValue(std::get<ScalerAnswer>(entry.answer),
+                 request->metricname().empty() ? entry.spec_name : request->metricname(), response);
   return FinishUnary(context, Method::kGetMetrics, grpc::Status::OK);
 }
 

@@ -4,10 +4,16 @@
 // slot starts its next call as soon as the previous one completes (closed loop).
 //
 //   keda_load --port 9443 --ca cert.pem [--seconds 10] [--warmup 2] [--concurrency 64]
-//             [--channels 4] [--threads 2] [--metric M] [--selector S]
+//             [--channels 4] [--threads 2] [--metric M] [--selector S] [--server-pid PID]
 //
+// Besides throughput and latency it reports the CPU time per call of this client and, with
+// --server-pid, of the server (from /proc/PID/stat), both over the measured window: figures that
+// depend less than calls/s on what else runs on the machine.
 // Prints one human line and one JSON line; exit 1 if any call failed.
+#include <absl/synchronization/mutex.h>
 #include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -37,6 +43,7 @@ struct Options {
   int threads = 2;
   std::string metric = "order_flow_rate_forecast";
   std::string selector = "venue in (xnas,xnys)";
+  int server_pid = 0;
 };
 
 struct Call {
@@ -64,7 +71,8 @@ std::string ReadFile(const std::string& path) {
 void Usage() {
   std::fprintf(stderr,
                "usage: keda_load --port P --ca CA.pem [--seconds 10] [--warmup 2] "
-               "[--concurrency 64] [--channels 4] [--threads 2] [--metric M] [--selector S]\n");
+               "[--concurrency 64] [--channels 4] [--threads 2] [--metric M] [--selector S] "
+               "[--server-pid PID]\n");
   std::exit(2);
 }
 
@@ -92,12 +100,38 @@ Options Parse(int argc, char** argv) {
       o.metric = value;
     else if (flag == "--selector")
       o.selector = value;
+    else if (flag == "--server-pid")
+      o.server_pid = std::stoi(value);
     else
       Usage();
   }
   if (o.port <= 0 || o.ca_file.empty() || o.concurrency < 1 || o.channels < 1 || o.threads < 1)
     Usage();
   return o;
+}
+
+// CPU seconds (user + system) of this process.
+double SelfCpu() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// CPU seconds of process `pid` from /proc/PID/stat (utime + stime); -1 if unreadable.
+double ProcessCpu(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 double Percentile(const std::vector<double>& sorted, double q) {
@@ -110,6 +144,9 @@ double Percentile(const std::vector<double>& sorted, double q) {
 
 int main(int argc, char** argv) {
   const Options o = Parse(argc, argv);
+  // Debian's Abseil runs lock-order deadlock detection in every absl::Mutex (gRPC's locks) unless
+  // told not to; the server turns it off too (adapter/keda/grpc_server.cc).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
   grpc::SslCredentialsOptions tls;
   tls.pem_root_certs = ReadFile(o.ca_file);
@@ -142,6 +179,17 @@ int main(int argc, char** argv) {
       start + std::chrono::microseconds(static_cast<int64_t>(o.warmup * 1e6));
   const Clock::time_point stop_at =
       measure_from + std::chrono::microseconds(static_cast<int64_t>(o.seconds * 1e6));
+
+  // CPU use over the measured window, sampled by a thread of its own.
+  double client_cpu = 0, server_cpu = -1;
+  std::thread cpu_sampler([&] {
+    std::this_thread::sleep_until(measure_from);
+    const double client0 = SelfCpu();
+    const double server0 = o.server_pid ? ProcessCpu(o.server_pid) : -1;
+    std::this_thread::sleep_until(stop_at);
+    client_cpu = SelfCpu() - client0;
+    if (o.server_pid && server0 >= 0) server_cpu = ProcessCpu(o.server_pid) - server0;
+  });
 
   std::vector<ThreadResult> results(o.threads);
   std::vector<std::thread> threads;
@@ -191,6 +239,7 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& thread : threads) thread.join();
+  cpu_sampler.join();
 
   std::vector<double> all;
   uint64_t errors = 0;
@@ -204,16 +253,21 @@ int main(int argc, char** argv) {
   const double rate = static_cast<double>(all.size()) / o.seconds;
   const double p50 = Percentile(all, 0.50) / 1000, p90 = Percentile(all, 0.90) / 1000,
                p99 = Percentile(all, 0.99) / 1000, max = all.empty() ? 0 : all.back() / 1000;
+  const double calls = std::max<double>(1, static_cast<double>(all.size()));
+  const double client_us = client_cpu / calls * 1e6;
+  const double server_us = server_cpu < 0 ? -1 : server_cpu / calls * 1e6;
   std::printf(
       "GetMetrics: %.0f calls/s, p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms, %llu errors "
-      "(%d in flight, %d channels, %d client threads, %.0f s)\n",
+      "(%d in flight, %d channels, %d client threads, %.0f s); CPU per call: client %.1f us, "
+      "server %.1f us\n",
       rate, p50, p90, p99, max, static_cast<unsigned long long>(errors), o.concurrency, o.channels,
-      o.threads, o.seconds);
+      o.threads, o.seconds, client_us, server_us);
   std::printf(
       "{\"calls_per_second\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
-      "\"calls\":%zu,\"errors\":%llu,\"concurrency\":%d,\"channels\":%d,\"threads\":%d}\n",
+      "\"calls\":%zu,\"errors\":%llu,\"concurrency\":%d,\"channels\":%d,\"threads\":%d,"
+      "\"client_cpu_us_per_call\":%.1f,\"server_cpu_us_per_call\":%.1f}\n",
       rate, p50, p90, p99, max, all.size(), static_cast<unsigned long long>(errors), o.concurrency,
-      o.channels, o.threads);
+      o.channels, o.threads, client_us, server_us);
   if (errors) std::fprintf(stderr, "keda_load: first error: %s\n", first_error.c_str());
   return errors ? 1 : 0;
 }
