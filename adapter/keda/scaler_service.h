@@ -3,6 +3,7 @@
 //
 // Unary RPCs (IsActive, GetMetricSpec, GetMetrics) are answered inline on the gRPC thread that
 // received them: the trigger's metadata is parsed, the current snapshot read; no lock, no I/O.
+// Each thread memoizes the answer per trigger (its metadata) while the snapshot stays current.
 //
 // Streams (StreamIsActive, StreamMetricSpec) send the current answer as soon as they open, then
 // again only when a newly published snapshot changes it: no timer. One watcher thread blocks in
