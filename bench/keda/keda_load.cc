@@ -44,6 +44,7 @@ struct Options {
   std::string metric = "order_flow_rate_forecast";
   std::string selector = "venue in (xnas,xnys)";
   int server_pid = 0;
+  std::string write_request;  // write the gRPC-framed request body here and exit
 };
 
 struct Call {
@@ -102,9 +103,12 @@ Options Parse(int argc, char** argv) {
       o.selector = value;
     else if (flag == "--server-pid")
       o.server_pid = std::stoi(value);
+    else if (flag == "--write-request")
+      o.write_request = value;
     else
       Usage();
   }
+  if (!o.write_request.empty()) return o;
   if (o.port <= 0 || o.ca_file.empty() || o.concurrency < 1 || o.channels < 1 || o.threads < 1)
     Usage();
   return o;
@@ -148,6 +152,25 @@ int main(int argc, char** argv) {
   // told not to; the server turns it off too (adapter/keda/grpc_server.cc).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
+  externalscaler::GetMetricsRequest request;
+  auto& metadata = *request.mutable_scaledobjectref()->mutable_scalermetadata();
+  metadata["metric"] = o.metric;
+  metadata["labelSelector"] = o.selector;
+  metadata["targetSize"] = "2000";
+  request.mutable_scaledobjectref()->set_name("bench");
+  request.mutable_scaledobjectref()->set_namespace_("trading");
+  request.set_metricname(o.metric);
+  if (!o.write_request.empty()) {
+    // The body of one gRPC call (a 5-byte prefix: not compressed, big-endian length), for HTTP/2
+    // load tools such as h2load.
+    const std::string message = request.SerializeAsString();
+    std::string body(5, '\0');
+    for (int i = 0; i < 4; ++i)
+      body[1 + i] = static_cast<char>((message.size() >> (24 - 8 * i)) & 0xff);
+    std::ofstream(o.write_request, std::ios::binary) << body << message;
+    return 0;
+  }
+
   grpc::SslCredentialsOptions tls;
   tls.pem_root_certs = ReadFile(o.ca_file);
   std::vector<std::unique_ptr<externalscaler::ExternalScaler::Stub>> stubs;
@@ -164,15 +187,6 @@ int main(int argc, char** argv) {
     }
     stubs.push_back(externalscaler::ExternalScaler::NewStub(channel));
   }
-
-  externalscaler::GetMetricsRequest request;
-  auto& metadata = *request.mutable_scaledobjectref()->mutable_scalermetadata();
-  metadata["metric"] = o.metric;
-  metadata["labelSelector"] = o.selector;
-  metadata["targetSize"] = "2000";
-  request.mutable_scaledobjectref()->set_name("bench");
-  request.mutable_scaledobjectref()->set_namespace_("trading");
-  request.set_metricname(o.metric);
 
   const Clock::time_point start = Clock::now();
   const Clock::time_point measure_from =
