@@ -11,6 +11,8 @@
 #include "adapter/auth_setup.h"
 #include "adapter/commands.h"
 #include "adapter/demo_source.h"
+#include "adapter/keda/grpc_server.h"
+#include "adapter/keda/keda_options.h"
 #include "adapter/refresh_loop.h"
 #include "adapter/serve_options.h"
 #include "adapter/snapshot_provider.h"
@@ -125,6 +127,10 @@ int RunServe(const ServeOptions& o) {
                {"port", static_cast<int64_t>(server.port())},
                {"policies", static_cast<int64_t>(config.policies.size())}});
 
+    // KEDA external scaler over gRPC (nullptr without --grpc-port).
+    std::unique_ptr<keda::GrpcServer> grpc_server = keda::StartKedaServer(
+        o.keda, o.bind_address, cert.cert_file, cert.key_file, holder, *registry);
+
     if (o.demo_data) {
       DemoDataSource source(config, holder, o.demo_series, [&adapter_metrics](const Snapshot& s) {
         adapter_metrics.OnSnapshotPublished(s);
@@ -159,6 +165,7 @@ int RunServe(const ServeOptions& o) {
       watcher.Stop();
       loop.Stop();
     }
+    if (grpc_server) grpc_server->Stop();
     server.Stop();
     return 0;
   } catch (const SetupError& e) {

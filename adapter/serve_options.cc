@@ -81,6 +81,7 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
                "Serve synthetic demo data instead of Prometheus (local demos only)");
   cmd.add_option("--demo-series", o.demo_series, "Series per policy with --demo-data")
       ->check(CLI::Range(1, 100000));
+  keda::AddKedaFlags(cmd, o.keda);
 }
 
 }  // namespace prescale::adapter

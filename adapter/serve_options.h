@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "adapter/keda/keda_options.h"
+
 namespace CLI {
 class App;
 }
@@ -47,6 +49,8 @@ struct ServeOptions {
   int io_threads = 0;
   bool demo_data = false;
   int demo_series = 3;
+
+  keda::KedaOptions keda;  // --grpc-*: the KEDA external scaler
 };
 
 // Registers every flag of `serve` on `cmd`, bound to `options`.

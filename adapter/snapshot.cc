@@ -49,9 +49,24 @@ std::shared_ptr<const Snapshot> SnapshotHolder::Current() const {
 }
 
 void SnapshotHolder::Publish(std::shared_ptr<const Snapshot> snapshot) {
-  std::lock_guard lock(mu_);
-  current_ = std::move(snapshot);
-  version_.fetch_add(1, std::memory_order_release);
+  {
+    std::lock_guard lock(mu_);
+    current_ = std::move(snapshot);
+    version_.fetch_add(1, std::memory_order_release);
+  }
+  published_.notify_all();
+}
+
+uint64_t SnapshotHolder::WaitForNewerThan(uint64_t version, std::stop_token stop,
+                                          std::chrono::steady_clock::time_point deadline) const {
+  std::unique_lock lock(mu_);
+  const auto newer = [&] { return version_.load(std::memory_order_relaxed) > version; };
+  if (deadline == std::chrono::steady_clock::time_point::max()) {
+    published_.wait(lock, stop, newer);
+  } else {
+    published_.wait_until(lock, stop, deadline, newer);
+  }
+  return version_.load(std::memory_order_relaxed);
 }
 
 }  // namespace prescale::adapter

@@ -6,9 +6,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,8 @@ class Snapshot {
 // Publishes snapshots to request threads. Current() is wait-free while no new snapshot has been
 // published since the calling thread's previous call (it reuses a thread-local reference);
 // after a publish, each thread takes a mutex once to pick the new snapshot up.
+// Threads that must react to a publish (e.g. gRPC streams that push changed answers) block in
+// WaitForNewerThan(); Publish() wakes them all.
 class SnapshotHolder {
  public:
   SnapshotHolder();
@@ -60,11 +64,20 @@ class SnapshotHolder {
   void Publish(std::shared_ptr<const Snapshot> snapshot);
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
+  // Blocks until version() > `version` (returns the new version), or until `stop` is requested
+  // or `deadline` passes (returns version() as it is then, possibly still <= `version`). A stop
+  // request wakes the waiter at once, with no lost wake-up, which is how a waiting thread is
+  // shut down. Any number of threads may wait; Publish() wakes all of them.
+  uint64_t WaitForNewerThan(uint64_t version, std::stop_token stop,
+                            std::chrono::steady_clock::time_point deadline =
+                                std::chrono::steady_clock::time_point::max()) const;
+
  private:
   const uint64_t id_;  // distinguishes holders in the thread-local cache
   std::atomic<uint64_t> version_{0};
   mutable std::mutex mu_;
-  std::shared_ptr<const Snapshot> current_;  // guarded by mu_
+  std::shared_ptr<const Snapshot> current_;        // guarded by mu_
+  mutable std::condition_variable_any published_;  // with mu_: signalled by Publish()
 };
 
 }  // namespace prescale::adapter

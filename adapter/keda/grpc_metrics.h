@@ -1,0 +1,59 @@
+// prescale's own metrics of the gRPC server (KEDA external scaler):
+//   prescale_grpc_requests_total{method,code}   finished RPCs, streams counted when they end
+//   prescale_grpc_streams_open{method}          streams currently open
+//   prescale_grpc_stream_messages_total{method} messages pushed on streams
+// `method` is the RPC name (GetMetrics, ...), `code` the gRPC status name (OK, NOT_FOUND, ...).
+#pragma once
+
+#include <grpcpp/support/status.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <atomic>
+#include <mutex>
+
+namespace prescale::adapter::keda {
+
+enum class Method { kIsActive, kStreamIsActive, kGetMetricSpec, kGetMetrics, kStreamMetricSpec };
+inline constexpr int kMethodCount = 5;
+
+const char* MethodName(Method method);
+// "OK", "INVALID_ARGUMENT", ...: the canonical upper-case name of a gRPC status code.
+const char* StatusCodeName(grpc::StatusCode code);
+
+// What the service reports. Implementations are called concurrently from gRPC threads and must
+// not block.
+class RpcObserver {
+ public:
+  virtual ~RpcObserver() = default;
+  virtual void OnRpcDone(Method method, grpc::StatusCode code) = 0;
+  // Every stream call, including one refused at once, is reported opened, then done when it ends.
+  virtual void OnStreamOpened(Method method) = 0;
+  virtual void OnStreamMessage(Method method) = 0;
+};
+
+// The RpcObserver that exports the metrics above. Counters are created on first use of a
+// (method, code) pair and then updated without locks. Thread-safe; `registry` must outlive it.
+class GrpcMetrics : public RpcObserver {
+ public:
+  explicit GrpcMetrics(prometheus::Registry& registry);
+
+  void OnRpcDone(Method method, grpc::StatusCode code) override;
+  void OnStreamOpened(Method method) override;
+  void OnStreamMessage(Method method) override;
+
+ private:
+  static constexpr int kCodeCount = 17;  // OK .. UNAUTHENTICATED
+
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Gauge>& streams_open_;
+  prometheus::Family<prometheus::Counter>& stream_messages_;
+  std::mutex mu_;  // serializes creation of series
+  std::array<std::array<std::atomic<prometheus::Counter*>, kCodeCount>, kMethodCount> counters_{};
+  std::array<prometheus::Gauge*, kMethodCount> open_{};
+  std::array<prometheus::Counter*, kMethodCount> messages_{};
+};
+
+}  // namespace prescale::adapter::keda

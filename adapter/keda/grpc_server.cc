@@ -1,0 +1,135 @@
+#include "adapter/keda/grpc_server.h"
+
+#include <absl/synchronization/mutex.h>
+#include <grpc/support/log.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+
+#include "common/log.h"
+
+namespace prescale::adapter::keda {
+namespace {
+
+constexpr const char* kServiceName = "externalscaler.ExternalScaler";
+
+std::string ReadPem(const std::string& file, const char* what, const char* marker) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  if (!in || !(text << in.rdbuf()))
+    throw std::runtime_error(std::string(what) + " " + file + ": cannot be read");
+  std::string pem = text.str();
+  if (pem.find(marker) == std::string::npos)
+    throw std::runtime_error(std::string(what) + " " + file + ": no PEM " +
+                             std::string(marker).substr(11) + " in it");
+  return pem;
+}
+
+std::string HostPort(const std::string& host, int port) {
+  const bool ipv6 = host.find(':') != std::string::npos && host.front() != '[';
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// gRPC's own log lines (e.g. a client's failed TLS handshake) as JSON lines of common/log.h. Its
+// errors are mostly about peers, so they are warnings here.
+void LogFromGrpc(gpr_log_func_args* args) {
+  const char* slash = args->file ? std::strrchr(args->file, '/') : nullptr;
+  const std::string source = std::string(slash ? slash + 1 : (args->file ? args->file : "")) + ":" +
+                             std::to_string(args->line);
+  const log::Level level = args->severity == GPR_LOG_SEVERITY_ERROR  ? log::Level::kWarn
+                           : args->severity == GPR_LOG_SEVERITY_INFO ? log::Level::kInfo
+                                                                     : log::Level::kDebug;
+  log::Write(level, "gRPC library", {{"detail", args->message}, {"source", source}});
+}
+
+}  // namespace
+
+class GrpcServer::NullObserver : public RpcObserver {
+ public:
+  void OnRpcDone(Method, grpc::StatusCode) override {}
+  void OnStreamOpened(Method) override {}
+  void OnStreamMessage(Method) override {}
+};
+
+GrpcServer::GrpcServer(GrpcServerOptions options, const SnapshotHolder& holder,
+                       prometheus::Registry* registry)
+    : options_(std::move(options)), holder_(holder) {
+  static std::once_flag process_settings;
+  std::call_once(process_settings, [] {
+    gpr_set_log_function(LogFromGrpc);
+    // Debian's Abseil is built without NDEBUG, so every absl::Mutex (all of gRPC's locks) would
+    // record lock order in one global graph to detect deadlocks: about 5% of the CPU of a call,
+    // and a process-wide point of contention. That is a debugging aid; off here.
+    absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  });
+  cert_pem_ = ReadPem(options_.cert_file, "gRPC serving certificate", "-----BEGIN CERTIFICATE");
+  key_pem_ = ReadPem(options_.key_file, "gRPC serving key", "-----BEGIN ");
+  if (!options_.client_ca_file.empty())
+    client_ca_pem_ =
+        ReadPem(options_.client_ca_file, "--grpc-client-ca-file", "-----BEGIN CERTIFICATE");
+  if (registry)
+    observer_ = std::make_unique<GrpcMetrics>(*registry);
+  else
+    observer_ = std::make_unique<NullObserver>();
+  service_ = std::make_unique<ScalerService>(holder_, *observer_, [this](bool ready) {
+    if (health_) {
+      health_->SetServingStatus("", ready);
+      health_->SetServingStatus(kServiceName, ready);
+    }
+    log::Info(ready ? "gRPC health: SERVING" : "gRPC health: NOT_SERVING");
+  });
+}
+
+GrpcServer::~GrpcServer() { Stop(); }
+
+void GrpcServer::Start() {
+  grpc::SslServerCredentialsOptions tls(
+      client_ca_pem_.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                             : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  tls.pem_root_certs = client_ca_pem_;
+  tls.pem_key_cert_pairs.push_back({key_pem_, cert_pem_});
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(HostPort(options_.bind_address, options_.port),
+                           grpc::SslServerCredentials(tls), &port_);
+  builder.RegisterService(service_.get());
+  // A port taken by another process must be an error, not a silently shared port.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Detect peers that vanished without closing (idle streams would otherwise stay open).
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 120000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  server_ = builder.BuildAndStart();
+  if (!server_ || port_ == 0)
+    throw std::runtime_error("gRPC server: cannot listen on " +
+                             HostPort(options_.bind_address, options_.port));
+  health_ = server_->GetHealthCheckService();
+  if (health_) {
+    health_->SetServingStatus("", false);
+    health_->SetServingStatus(kServiceName, false);
+  }
+  service_->Start();
+  log::Info("serving the KEDA external scaler over gRPC",
+            {{"address", options_.bind_address},
+             {"port", port_},
+             {"client_certificates", client_ca_pem_.empty() ? "not requested" : "required"}});
+}
+
+void GrpcServer::Stop() {
+  if (!server_ || stopped_) return;
+  stopped_ = true;
+  if (health_) health_->Shutdown();  // every service NOT_SERVING, no later change
+  service_->Shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  server_->Wait();
+  log::Info("gRPC server stopped");
+}
+
+}  // namespace prescale::adapter::keda

@@ -1,0 +1,71 @@
+// The gRPC server of `prescale serve --grpc-port`: KEDA's ExternalScaler service (scaler_service.h)
+// and the standard health service grpc.health.v1.Health, over TLS only.
+//
+// Health: the overall status ("") and "externalscaler.ExternalScaler" are SERVING exactly while a
+// complete snapshot is published (what /readyz reports), NOT_SERVING before and from Stop() on.
+// (gRPC's built-in health service starts SERVING; the server sets NOT_SERVING right after it
+// starts listening, so a client can see SERVING only within that instant.)
+//
+// Threading: Start() and Stop() from one thread; port() from any.
+#pragma once
+
+#include <grpcpp/server.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+#include "adapter/keda/grpc_metrics.h"
+#include "adapter/keda/scaler_service.h"
+#include "adapter/snapshot.h"
+
+namespace prescale::adapter::keda {
+
+struct GrpcServerOptions {
+  std::string bind_address = "0.0.0.0";  // IPv4 or IPv6 literal, or a host name
+  int port = 0;                          // 0: an ephemeral port, see port()
+  std::string cert_file;                 // serving certificate chain (PEM), required
+  std::string key_file;                  // its private key (PEM), required
+  // When set, clients must present a certificate that chains to this CA bundle (PEM); without a
+  // valid one the TLS handshake fails. When empty, no client certificate is requested.
+  std::string client_ca_file;
+};
+
+class GrpcServer {
+ public:
+  // Reads the certificate files; throws std::runtime_error naming an unreadable or non-PEM file.
+  // `registry` (may be null) receives the metrics of grpc_metrics.h. `holder` and `registry` must
+  // outlive the server.
+  GrpcServer(GrpcServerOptions options, const SnapshotHolder& holder,
+             prometheus::Registry* registry);
+  ~GrpcServer();  // Stop()
+  GrpcServer(const GrpcServer&) = delete;
+  GrpcServer& operator=(const GrpcServer&) = delete;
+
+  // Starts listening and serving. Throws std::runtime_error if the address cannot be bound (in
+  // use, bad address); port reuse is off, so a taken port is an error.
+  void Start();
+  // The bound port once started (the chosen one when options.port was 0).
+  int port() const { return port_; }
+  // KEDA streams whose call has not completed yet.
+  size_t open_streams() const { return service_->open_streams(); }
+
+  // Health NOT_SERVING, open streams end with UNAVAILABLE, calls in flight get up to 2 s; then
+  // every connection is closed. Idempotent.
+  void Stop();
+
+ private:
+  class NullObserver;
+
+  GrpcServerOptions options_;
+  std::string cert_pem_, key_pem_, client_ca_pem_;
+  const SnapshotHolder& holder_;
+  std::unique_ptr<RpcObserver> observer_;
+  std::unique_ptr<ScalerService> service_;  // outlives server_ (declared before it)
+  std::unique_ptr<grpc::Server> server_;
+  grpc::HealthCheckServiceInterface* health_ = nullptr;  // owned by server_
+  int port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace prescale::adapter::keda

@@ -1,0 +1,358 @@
+#include "adapter/keda/scaler_service.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/log.h"
+
+namespace prescale::adapter::keda {
+namespace {
+
+// The answer to one trigger in one snapshot, memoized per thread for the unary RPCs: KEDA and the
+// HPA repeat the same questions while a snapshot is current, and parsing the metadata and
+// scanning the series is most of the service's own cost per call. The memo holds a reference to
+// its snapshot, so a new snapshot can never be mistaken for it; it empties when the snapshot
+// changes or after kMemoLimit distinct triggers.
+struct MemoEntry {
+  std::variant<ScalerAnswer, ScalerError> answer;
+  std::string spec_name;
+};
+struct Memo {
+  std::shared_ptr<const Snapshot> snapshot;
+  std::unordered_map<std::string, MemoEntry> entries;
+};
+thread_local Memo memo;
+constexpr size_t kMemoLimit = 1024;
+
+// The metadata as one string, independent of the map's iteration order.
+std::string MetadataKey(const externalscaler::ScaledObjectRef& ref) {
+  std::vector<const google::protobuf::MapPair<std::string, std::string>*> pairs;
+  pairs.reserve(ref.scalermetadata().size());
+  size_t size = 0;
+  for (const auto& pair : ref.scalermetadata()) {
+    pairs.push_back(&pair);
+    size += pair.first.size() + pair.second.size() + 2;
+  }
+  std::sort(pairs.begin(), pairs.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::string key;
+  key.reserve(size);
+  for (const auto* pair : pairs) {
+    key += pair->first;
+    key += '\0';
+    key += pair->second;
+    key += '\0';
+  }
+  return key;
+}
+
+const MemoEntry& Answer(const SnapshotHolder& holder, const externalscaler::ScaledObjectRef& ref) {
+  std::shared_ptr<const Snapshot> snapshot = holder.Current();
+  if (memo.snapshot != snapshot || memo.entries.size() >= kMemoLimit) {
+    memo.entries.clear();
+    memo.snapshot = snapshot;
+  }
+  std::string key = MetadataKey(ref);
+  if (const auto it = memo.entries.find(key); it != memo.entries.end()) return it->second;
+  MemoEntry entry;
+  auto parsed = ParseScalerMetadata(ref);
+  if (auto* error = std::get_if<ScalerError>(&parsed)) {
+    entry.answer = std::move(*error);
+  } else {
+    const ScalerQuery& query = std::get<ScalerQuery>(parsed);
+    entry.answer = Evaluate(snapshot.get(), query);
+    entry.spec_name = query.spec_name;
+  }
+  return memo.entries.emplace(std::move(key), std::move(entry)).first->second;
+}
+
+}  // namespace
+
+// A stream as the service sees it: something to re-evaluate after a publish, or to end.
+class ScalerService::Stream {
+ public:
+  virtual ~Stream() = default;
+  virtual void Poke() = 0;
+  virtual void End(grpc::Status status) = 0;
+};
+
+// A server-streaming call whose answer is a function of the current snapshot.
+//
+// Concurrency: pokes (watcher thread), ends (Shutdown, OnCancel) and write completions (gRPC
+// threads) race. Only the holder of `busy_` may call StartWrite or Finish; it keeps `busy_`
+// while a write is in flight and hands it back in OnWriteDone. Others leave a note (`dirty_`:
+// re-evaluate; `end_`: finish with this status) that the holder reads before releasing `busy_`.
+// No lock is held while calling into gRPC.
+template <class Response>
+class ScalerService::SnapshotStream final : public grpc::ServerWriteReactor<Response>,
+                                            public ScalerService::Stream {
+ public:
+  using Compute = std::function<std::variant<Response, ScalerError>(const Snapshot*)>;
+
+  SnapshotStream(ScalerService& service, Method method, Compute compute)
+      : service_(service), method_(method), compute_(std::move(compute)) {}
+
+  void Poke() override {
+    if (Acquire(nullptr)) Pump();
+  }
+  void End(grpc::Status status) override {
+    if (Acquire(&status)) Pump();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      std::lock_guard lock(mu_);
+      if (!end_) end_ = grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+    }
+    Pump();  // this thread holds busy_ since the write started
+  }
+  void OnCancel() override {
+    End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
+  }
+  // Last call: may delete this (the registry drops its reference).
+  void OnDone() override { service_.StreamDone(this, method_, final_code_); }
+
+ private:
+  // True if the caller now holds busy_; otherwise its request is noted for the holder.
+  bool Acquire(const grpc::Status* end) {
+    std::lock_guard lock(mu_);
+    if (finished_) return false;
+    if (end && !end_) end_ = *end;
+    if (busy_) {
+      dirty_ = true;
+      return false;
+    }
+    busy_ = true;
+    return true;
+  }
+
+  void FinishWith(const grpc::Status& status) {
+    {
+      std::lock_guard lock(mu_);
+      finished_ = true;
+      final_code_ = status.error_code();
+    }
+    this->Finish(status);
+  }
+
+  // Runs while holding busy_.
+  void Pump() {
+    for (;;) {
+      std::optional<grpc::Status> end;
+      {
+        std::lock_guard lock(mu_);
+        end = end_;
+        dirty_ = false;
+      }
+      if (end) return FinishWith(*end);
+      std::variant<Response, ScalerError> answer = compute_(service_.holder_.Current().get());
+      if (const auto* error = std::get_if<ScalerError>(&answer)) {
+        log::Debug("gRPC stream ended", {{"method", MethodName(method_)},
+                                         {"code", StatusCodeName(error->code)},
+                                         {"message", error->message}});
+        return FinishWith(error->ToStatus());
+      }
+      std::string bytes = std::get<Response>(answer).SerializeAsString();
+      if (!sent_any_ || bytes != last_sent_) {
+        sent_any_ = true;
+        last_sent_ = std::move(bytes);
+        response_ = std::move(std::get<Response>(answer));
+        service_.observer_.OnStreamMessage(method_);
+        this->StartWrite(&response_);
+        return;  // busy_ is handed back in OnWriteDone
+      }
+      std::lock_guard lock(mu_);
+      if (!dirty_ && !end_) {
+        busy_ = false;
+        return;
+      }
+    }
+  }
+
+  ScalerService& service_;
+  const Method method_;
+  const Compute compute_;
+
+  std::mutex mu_;
+  bool busy_ = false;                                   // guarded by mu_
+  bool dirty_ = false;                                  // guarded by mu_
+  bool finished_ = false;                               // guarded by mu_: Finish was called
+  std::optional<grpc::Status> end_;                     // guarded by mu_
+  grpc::StatusCode final_code_ = grpc::StatusCode::OK;  // set before Finish, read in OnDone
+
+  // Owned by the busy_ holder.
+  bool sent_any_ = false;
+  std::string last_sent_;  // serialized last message
+  Response response_;      // the message being written
+};
+
+ScalerService::ScalerService(const SnapshotHolder& holder, RpcObserver& observer,
+                             std::function<void(bool)> on_readiness)
+    : holder_(holder), observer_(observer), on_readiness_(std::move(on_readiness)) {}
+
+ScalerService::~ScalerService() { Shutdown(); }
+
+void ScalerService::Start() {
+  ReportReadiness();
+  watcher_ = std::jthread([this](std::stop_token stop) { Watch(stop); });
+}
+
+void ScalerService::Shutdown() {
+  std::vector<std::shared_ptr<Stream>> streams;
+  {
+    std::lock_guard lock(mu_);
+    shutting_down_ = true;
+    for (const auto& [raw, stream] : streams_) streams.push_back(stream);
+  }
+  if (watcher_.joinable()) {
+    watcher_.request_stop();
+    watcher_.join();
+  }
+  for (const auto& stream : streams)
+    stream->End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "prescale is shutting down"));
+}
+
+size_t ScalerService::open_streams() const {
+  std::lock_guard lock(mu_);
+  return streams_.size();
+}
+
+void ScalerService::ReportReadiness() {
+  const std::shared_ptr<const Snapshot> snapshot = holder_.Current();
+  const int ready = snapshot && snapshot->complete() ? 1 : 0;
+  if (ready == readiness_) return;
+  readiness_ = ready;
+  if (on_readiness_) on_readiness_(ready == 1);
+}
+
+void ScalerService::Watch(std::stop_token stop) {
+  uint64_t seen = holder_.version();
+  while (!stop.stop_requested()) {
+    const uint64_t version = holder_.WaitForNewerThan(seen, stop);
+    if (stop.stop_requested()) return;
+    if (version == seen) continue;
+    seen = version;
+    ReportReadiness();
+    std::vector<std::shared_ptr<Stream>> streams;
+    {
+      std::lock_guard lock(mu_);
+      streams.reserve(streams_.size());
+      for (const auto& [raw, stream] : streams_) streams.push_back(stream);
+    }
+    for (const auto& stream : streams) stream->Poke();
+  }
+}
+
+template <class Response>
+ScalerService::SnapshotStream<Response>* ScalerService::OpenStream(
+    Method method, std::function<std::variant<Response, ScalerError>(const Snapshot*)> compute) {
+  auto stream = std::make_shared<SnapshotStream<Response>>(*this, method, std::move(compute));
+  observer_.OnStreamOpened(method);
+  bool shutting_down;
+  {
+    std::lock_guard lock(mu_);
+    streams_.emplace(stream.get(), stream);
+    shutting_down = shutting_down_;
+  }
+  // Safe before the reactor is returned to gRPC: its first operations are queued until then.
+  if (shutting_down)
+    stream->End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "prescale is shutting down"));
+  else
+    stream->Poke();
+  return stream.get();  // the registry keeps it alive until StreamDone
+}
+
+void ScalerService::StreamDone(Stream* stream, Method method, grpc::StatusCode code) {
+  observer_.OnRpcDone(method, code);
+  std::shared_ptr<Stream> last;  // destroyed after the lock is released
+  std::lock_guard lock(mu_);
+  const auto it = streams_.find(stream);
+  if (it == streams_.end()) return;
+  last = std::move(it->second);
+  streams_.erase(it);
+}
+
+grpc::ServerUnaryReactor* ScalerService::FinishUnary(grpc::CallbackServerContext* context,
+                                                     Method method, grpc::Status status) {
+  observer_.OnRpcDone(method, status.error_code());
+  if (!status.ok())
+    log::Debug("gRPC call failed", {{"method", MethodName(method)},
+                                    {"code", StatusCodeName(status.error_code())},
+                                    {"message", status.error_message()}});
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(std::move(status));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ScalerService::IsActive(grpc::CallbackServerContext* context,
+                                                  const externalscaler::ScaledObjectRef* request,
+                                                  externalscaler::IsActiveResponse* response) {
+  const MemoEntry& entry = Answer(holder_, *request);
+  if (const auto* error = std::get_if<ScalerError>(&entry.answer))
+    return FinishUnary(context, Method::kIsActive, error->ToStatus());
+  response->set_result(std::get<ScalerAnswer>(entry.answer).active);
+  return FinishUnary(context, Method::kIsActive, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* ScalerService::GetMetricSpec(
+    grpc::CallbackServerContext* context, const externalscaler::ScaledObjectRef* request,
+    externalscaler::GetMetricSpecResponse* response) {
+  auto parsed = ParseScalerMetadata(*request);
+  if (auto* error = std::get_if<ScalerError>(&parsed))
+    return FinishUnary(context, Method::kGetMetricSpec, error->ToStatus());
+  auto answer = MetricSpecAnswer(holder_.Current().get(), std::get<ScalerQuery>(parsed));
+  if (auto* error = std::get_if<ScalerError>(&answer))
+    return FinishUnary(context, Method::kGetMetricSpec, error->ToStatus());
+  response->Swap(&std::get<externalscaler::GetMetricSpecResponse>(answer));
+  return FinishUnary(context, Method::kGetMetricSpec, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* ScalerService::GetMetrics(
+    grpc::CallbackServerContext* context, const externalscaler::GetMetricsRequest* request,
+    externalscaler::GetMetricsResponse* response) {
+  const MemoEntry& entry = Answer(holder_, request->scaledobjectref());
+  if (const auto* error = std::get_if<ScalerError>(&entry.answer))
+    return FinishUnary(context, Method::kGetMetrics, error->ToStatus());
+  AddMetricValue(std::get<ScalerAnswer>(entry.answer),
+                 request->metricname().empty() ? entry.spec_name : request->metricname(), response);
+  return FinishUnary(context, Method::kGetMetrics, grpc::Status::OK);
+}
+
+grpc::ServerWriteReactor<externalscaler::IsActiveResponse>* ScalerService::StreamIsActive(
+    grpc::CallbackServerContext* context, const externalscaler::ScaledObjectRef* request) {
+  using Answer = std::variant<externalscaler::IsActiveResponse, ScalerError>;
+  auto parsed = ParseScalerMetadata(*request);
+  if (auto* error = std::get_if<ScalerError>(&parsed)) {
+    return OpenStream<externalscaler::IsActiveResponse>(
+        Method::kStreamIsActive, [error = *error](const Snapshot*) -> Answer { return error; });
+  }
+  return OpenStream<externalscaler::IsActiveResponse>(
+      Method::kStreamIsActive,
+      [query = std::get<ScalerQuery>(parsed)](const Snapshot* snapshot) -> Answer {
+        auto answer = Evaluate(snapshot, query);
+        if (auto* error = std::get_if<ScalerError>(&answer)) return std::move(*error);
+        externalscaler::IsActiveResponse response;
+        response.set_result(std::get<ScalerAnswer>(answer).active);
+        return response;
+      });
+}
+
+grpc::ServerWriteReactor<externalscaler::GetMetricSpecResponse>* ScalerService::StreamMetricSpec(
+    grpc::CallbackServerContext* context, const externalscaler::ScaledObjectRef* request) {
+  using Answer = std::variant<externalscaler::GetMetricSpecResponse, ScalerError>;
+  auto parsed = ParseScalerMetadata(*request);
+  if (auto* error = std::get_if<ScalerError>(&parsed)) {
+    return OpenStream<externalscaler::GetMetricSpecResponse>(
+        Method::kStreamMetricSpec, [error = *error](const Snapshot*) -> Answer { return error; });
+  }
+  return OpenStream<externalscaler::GetMetricSpecResponse>(
+      Method::kStreamMetricSpec,
+      [query = std::get<ScalerQuery>(parsed)](const Snapshot* snapshot) -> Answer {
+        return MetricSpecAnswer(snapshot, query);
+      });
+}
+
+}  // namespace prescale::adapter::keda

@@ -1,0 +1,99 @@
+// The KEDA ExternalScaler gRPC service (gRPC callback API), answering from the latest Snapshot
+// published to a SnapshotHolder. It knows nothing of where the numbers come from.
+//
+// Unary RPCs (IsActive, GetMetricSpec, GetMetrics) are answered inline on the gRPC thread that
+// received them: the trigger's metadata is parsed, the current snapshot read; no lock, no I/O.
+// Each thread memoizes the answer per trigger (its metadata) while the snapshot stays current.
+//
+// Streams (StreamIsActive, StreamMetricSpec) send the current answer as soon as they open, then
+// again only when a newly published snapshot changes it: no timer. One watcher thread blocks in
+// SnapshotHolder::WaitForNewerThan() and, after each publish, has every open stream re-evaluate
+// its answer against the new snapshot. A stream ends
+//   - with the answer's error status when the answer becomes an error (bad metadata at once;
+//     later a metric that vanished or went stale: NOT_FOUND / UNAVAILABLE, and KEDA reconnects
+//     with backoff),
+//   - with CANCELLED when the client cancels or goes away,
+//   - with UNAVAILABLE ("shutting down") at Shutdown().
+//
+// Lifetime: Start() once, Shutdown() before grpc::Server::Shutdown(). `holder` and `observer`
+// must outlive the service; the service must outlive the grpc::Server it is registered with.
+// Every public method is thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "adapter/keda/externalscaler.grpc.pb.h"
+#include "adapter/keda/grpc_metrics.h"
+#include "adapter/keda/scaler_query.h"
+#include "adapter/snapshot.h"
+
+namespace prescale::adapter::keda {
+
+class ScalerService final : public externalscaler::ExternalScaler::CallbackService {
+ public:
+  // `on_readiness` (optional) is called from Start() with the current readiness and then from
+  // the watcher thread whenever it changes; ready = a complete snapshot is published (/readyz).
+  ScalerService(const SnapshotHolder& holder, RpcObserver& observer,
+                std::function<void(bool ready)> on_readiness = {});
+  ~ScalerService() override;  // Shutdown()
+  ScalerService(const ScalerService&) = delete;
+  ScalerService& operator=(const ScalerService&) = delete;
+
+  // Starts the watcher thread.
+  void Start();
+  // Ends every open stream with UNAVAILABLE, makes streams opened from now on end the same way,
+  // and stops the watcher thread. Unary calls keep being answered. Idempotent.
+  void Shutdown();
+
+  // Streams whose call has not completed yet (for tests and logs).
+  size_t open_streams() const;
+
+  grpc::ServerUnaryReactor* IsActive(grpc::CallbackServerContext* context,
+                                     const externalscaler::ScaledObjectRef* request,
+                                     externalscaler::IsActiveResponse* response) override;
+  grpc::ServerWriteReactor<externalscaler::IsActiveResponse>* StreamIsActive(
+      grpc::CallbackServerContext* context,
+      const externalscaler::ScaledObjectRef* request) override;
+  grpc::ServerUnaryReactor* GetMetricSpec(grpc::CallbackServerContext* context,
+                                          const externalscaler::ScaledObjectRef* request,
+                                          externalscaler::GetMetricSpecResponse* response) override;
+  grpc::ServerUnaryReactor* GetMetrics(grpc::CallbackServerContext* context,
+                                       const externalscaler::GetMetricsRequest* request,
+                                       externalscaler::GetMetricsResponse* response) override;
+  grpc::ServerWriteReactor<externalscaler::GetMetricSpecResponse>* StreamMetricSpec(
+      grpc::CallbackServerContext* context,
+      const externalscaler::ScaledObjectRef* request) override;
+
+ private:
+  class Stream;
+  template <class Response>
+  class SnapshotStream;
+
+  grpc::ServerUnaryReactor* FinishUnary(grpc::CallbackServerContext* context, Method method,
+                                        grpc::Status status);
+  // Registers a new stream (the registry owns it until its OnDone) and starts it.
+  template <class Response>
+  SnapshotStream<Response>* OpenStream(
+      Method method, std::function<std::variant<Response, ScalerError>(const Snapshot*)> compute);
+  void StreamDone(Stream* stream, Method method, grpc::StatusCode code);
+  void Watch(std::stop_token stop);
+  void ReportReadiness();
+
+  const SnapshotHolder& holder_;
+  RpcObserver& observer_;
+  const std::function<void(bool)> on_readiness_;
+
+  mutable std::mutex mu_;
+  std::unordered_map<Stream*, std::shared_ptr<Stream>> streams_;  // guarded by mu_
+  bool shutting_down_ = false;                                    // guarded by mu_
+  int readiness_ = -1;  // last reported: -1 none, 0, 1; watcher thread (and Start) only
+
+  std::jthread watcher_;
+};
+
+}  // namespace prescale::adapter::keda
