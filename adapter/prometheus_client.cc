@@ -51,6 +51,11 @@ std::optional<ParsedUrl> ParseUrl(const std::string& url, std::string* error) {
   }
   const size_t slash = rest.find('/');
   std::string authority = rest.substr(0, slash);
+  if (authority.find('@') != std::string::npos) {
+    // Not echoed: the URL would carry a password into the logs.
+    *error = "credentials in the Prometheus URL are not supported; use --prometheus-token-file";
+    return std::nullopt;
+  }
   u.prefix = slash == std::string::npos ? "" : rest.substr(slash);
   while (!u.prefix.empty() && u.prefix.back() == '/') u.prefix.pop_back();
   if (!authority.empty() && authority.front() == '[') {  // [::1]:9090

@@ -181,7 +181,7 @@ bool RefreshLoop::Fetch(PolicySlot& slot, double now) {
       metrics_.CountPrometheusError(policy.name, e->reason);
       runner.FetchFailed(e->reason + ": " + e->message);
       Backoff(slot, now);
-      slot.rejected = e->reason == "http_4xx" || e->reason == "bad_response";
+      slot.rejected = e->reason == "http_4xx";
       log::Warn("Prometheus query failed",
                 {{"policy", policy.name},
                  {"reason", e->reason},
