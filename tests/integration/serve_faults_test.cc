@@ -77,7 +77,9 @@ TEST_F(ServeFaultsTest, EveryFaultHoldsTheServedValuesThenStaleThenRecovery) {
       ASSERT_GT(served, 0);
     }
     const double now = Forecast();
-    if (now >= 0) EXPECT_GE(now, served) << reason;  // held, never lowered for lack of data
+    if (now >= 0) {
+      EXPECT_GE(now, served) << reason;  // held, never lowered for lack of data
+    }
     EXPECT_TRUE(process_->Running()) << reason;
   }
   // Past max_staleness: 503 with a Status; the process is still fine.
