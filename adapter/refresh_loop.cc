@@ -213,7 +213,10 @@ bool RefreshLoop::Fetch(PolicySlot& slot, double now) {
               {{"policy", policy.name},
                {"series", static_cast<int64_t>(runner.stats().series)},
                {"queries", static_cast<int64_t>(plan.size())},
-               {"seconds", std::round((now - slot.backfill_started) * 1000) / 1000}});
+               {"seconds",
+                std::round((UnixSeconds(std::chrono::system_clock::now()) - slot.backfill_started) *
+                           1000) /
+                    1000}});
   }
   return true;
 }
