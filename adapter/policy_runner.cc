@@ -246,6 +246,9 @@ void PolicyRunner::AdvanceSeries(SeriesState& s, double now) {
 }
 
 void PolicyRunner::Advance(double now) {
+  // Models start only on the whole start-up window: fitted on part of it, they would differ from
+  // those of a replica that loaded it at once.
+  if (!backfilled_) return;
   std::vector<SeriesState*> all;
   all.reserve(series_.size());
   for (auto& [labels, s] : series_) all.push_back(s.get());

@@ -91,7 +91,8 @@ class PolicyRunner {
   int chunk_points() const { return options_.chunk_points; }
   void FetchFailed(const std::string& error);
 
-  // Feeds each model the buckets settled by `now` and takes their decisions.
+  // Feeds each model the buckets settled by `now` and takes their decisions. Nothing before the
+  // start-up window is loaded (backfilled()).
   void Advance(double now);
 
   // Appends the policy's observed and forecast metrics as of `now`, and one audit record per

@@ -174,7 +174,12 @@ bool RefreshLoop::Fetch(PolicySlot& slot, double now) {
   const policies::Policy& policy = runner.policy();
   if (!runner.backfilled() && slot.backfill_started == 0) slot.backfill_started = now;
   const std::vector<TimeRange> plan = runner.PlanFetch(now);
+  // A long history is loaded over several refreshes (PlanFetch resumes after the last stored
+  // range), so the other policies keep being refreshed and published meanwhile.
+  const auto started = std::chrono::steady_clock::now();
   for (const TimeRange& range : plan) {
+    if (&range != &plan.front() && std::chrono::steady_clock::now() - started >= refresh_)
+      return true;
     QueryResult result =
         client_->QueryRange(policy.query, range.start, range.end, runner.step_seconds());
     if (auto* e = std::get_if<PrometheusError>(&result)) {

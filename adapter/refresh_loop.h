@@ -3,6 +3,9 @@
 // audit log and prescale's own metrics. Request threads never wait on it: they read the last
 // published snapshot.
 //
+// A long history (start-up, a new policy, the gap after an outage) is fetched over several
+// refreshes, about one `refresh` of queries per policy each, so no policy waits for another's.
+//
 // Faults: a failed query (unreachable, slow, 4xx/5xx, malformed answer) changes nothing served;
 // the policy is retried with exponential backoff and jitter, and the gap is fetched once
 // Prometheus answers again. Values are held (never lowered for lack of data) until the data is

@@ -118,6 +118,12 @@ TEST(PolicyRunnerTest, NoDataUntilTheHistoryIsLoaded) {
   EXPECT_EQ(served[0].unavailable_reason,
             "no data fetched from Prometheus yet for policy flow: connect: Connection refused");
   EXPECT_FALSE(r->backfilled());
+  // Part of the start-up window stored: no model starts on it yet.
+  const auto plan = r->PlanFetch(kT0);
+  r->Ingest(plan.front(), Chunk(plan.front().start, plan.front().end));
+  r->Advance(kT0);
+  EXPECT_EQ(r->stats().refits, 0u);
+  EXPECT_EQ(Served(*r, kT0)[1].state, ServedMetric::State::kNoData);
 }
 
 TEST(PolicyRunnerTest, ServesTheLatestSampleAndAForecastNotBelowIt) {
