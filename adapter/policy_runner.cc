@@ -293,7 +293,7 @@ void PolicyRunner::AppendServed(double now, std::vector<ServedMetric>* out,
                             (last_error_.empty() ? "" : ": " + last_error_);
     observed.state = forecast.state = ServedMetric::State::kNoData;
     observed.unavailable_reason = forecast.unavailable_reason = why;
-  } else if (Stale(now)) {
+  } else if (age > Seconds(policy_.max_staleness)) {  // Stale(now), without a second scan
     const std::string why = "the data of policy " + policy_.name + " is " +
                             std::to_string(static_cast<int64_t>(age)) +
                             " s old, more than its max_staleness" +
