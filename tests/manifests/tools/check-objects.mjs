@@ -22,7 +22,7 @@ const SERVE_FLAGS = new Set(
     "requestheader-username-headers requestheader-group-headers requestheader-extra-headers-prefix " +
     "authentication-kubeconfig authorization-kubeconfig authorization-always-allow-paths " +
     "authorization-mode prometheus-token-file prometheus-ca-file prometheus-timeout audit-log " +
-    "log-level grpc-port demo-data").split(" "),
+    "log-level grpc-port grpc-bind-address grpc-client-ca-file demo-data").split(" "),
 );
 
 let failures = 0;
@@ -55,7 +55,7 @@ function pemOf(b64) {
   return Buffer.from(b64.replace(/\s/g, ""), "base64").toString("utf8");
 }
 
-function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo }) {
+function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo, keda = false }) {
   const objs = load(name);
   const at = (what) => `${name}: ${what}`;
   const ns = "prescale";
@@ -160,7 +160,9 @@ function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo }
     check(at("Service"), p && (p.targetPort === "https" || p.targetPort === 6443), "Service must map 443 to the container's 6443");
   }
   const api = find(objs, "APIService", "v1beta1.external.metrics.k8s.io");
-  if (check(at("APIService"), api, "APIService v1beta1.external.metrics.k8s.io missing")) {
+  if (keda) {
+    check(at("APIService"), !api, "the keda overlay must leave the external metrics APIService to KEDA");
+  } else if (check(at("APIService"), api, "APIService v1beta1.external.metrics.k8s.io missing")) {
     const s = api.spec;
     check(at("APIService"), s.group === "external.metrics.k8s.io" && s.version === "v1beta1", "wrong group/version");
     check(at("APIService"), s.service?.name === svc?.metadata.name && s.service?.namespace === svc?.metadata.namespace &&
@@ -193,6 +195,25 @@ function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo }
       "ingress to 6443 is not allowed");
     check(at("NetworkPolicy"), np.spec.policyTypes.includes("Egress") && np.spec.egress.some((r) => (r.ports || []).some((p) => p.port === 53)),
       "egress must be restricted and allow DNS");
+  }
+  const grpc = c.ports.find((p) => p.name === "grpc");
+  if (keda) {
+    // KEDA's scalerAddress prescale.prescale.svc:9443 must reach the gRPC server, and only from
+    // KEDA's namespace; the certificate must carry that name.
+    check(d("--grpc-port"), flags.get("grpc-port") === "9443" && grpc?.containerPort === 9443,
+      "--grpc-port=9443 and a container port named grpc on 9443 are required");
+    const sp = svc?.spec.ports.find((p) => p.name === "grpc");
+    check(at("Service"), sp && sp.port === 9443 && (sp.targetPort === "grpc" || sp.targetPort === 9443),
+      "Service must map a port grpc 9443 to the container's gRPC port");
+    check(at("NetworkPolicy"), np && np.spec.ingress.some((r) => (r.ports || []).some((p) => p.port === 9443) &&
+      (r.from || []).length > 0 && r.from.every((f) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "keda")),
+      "ingress to 9443 must be allowed from the keda namespace only");
+    const san = secret && execFileSync("openssl", ["x509", "-noout", "-ext", "subjectAltName"],
+      { input: pemOf(secret.data["tls.crt"]) }).toString();
+    check(at("Secret"), san && san.includes(`DNS:${svc?.metadata.name}.${svc?.metadata.namespace}.svc`),
+      "the serving certificate must name the Service that KEDA dials");
+  } else {
+    check(d("--grpc-port"), !flags.has("grpc-port") && !grpc, "the gRPC port is for the keda overlay");
   }
   if (monitoring) {
     const sm = find(objs, "ServiceMonitor", "prescale");
@@ -229,6 +250,7 @@ function checkExampleHpa() {
 
 checkOverlay("dev", { replicas: 1, requiredAntiAffinity: false, monitoring: false, demo: true });
 checkOverlay("production", { replicas: 2, requiredAntiAffinity: true, monitoring: true, demo: false });
+checkOverlay("keda", { replicas: 2, requiredAntiAffinity: false, monitoring: true, demo: false, keda: true });
 checkExampleHpa();
 console.log(`${checks} checks, ${failures} failed`);
 process.exit(failures ? 1 : 0);
