@@ -8,30 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
+#include "common/rfc3339.h"
 
 namespace prescale::adapter {
-
-namespace {
-
-// RFC 3339 in UTC, with milliseconds only when the time has them.
-std::string Rfc3339(double unix_seconds) {
-  const auto whole = static_cast<time_t>(std::floor(unix_seconds));
-  const int millis =
-      static_cast<int>(std::llround((unix_seconds - static_cast<double>(whole)) * 1000));
-  std::tm tm{};
-  gmtime_r(&whole, &tm);
-  char buffer[40];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out = buffer;
-  if (millis > 0 && millis < 1000) {
-    char ms[8];
-    std::snprintf(ms, sizeof ms, ".%03d", millis);
-    out += ms;
-  }
-  return out + "Z";
-}
-
-}  // namespace
 
 AuditLog::AuditLog(const std::string& path, size_t max_bytes, size_t max_files) {
   try {
@@ -53,14 +32,14 @@ AuditLog::~AuditLog() { Flush(); }
 std::string AuditLog::FormatLine(const AuditRecord& r) {
   nlohmann::ordered_json labels = nlohmann::ordered_json::object();
   for (const auto& [k, v] : r.labels) labels[k] = v;
-  nlohmann::ordered_json line = {{"ts", Rfc3339(r.decision_time)},
+  nlohmann::ordered_json line = {{"ts", FormatRfc3339(r.decision_time, /*millis=*/true)},
                                  {"metric", r.metric},
                                  {"labels", std::move(labels)},
                                  {"served", r.served},
                                  {"previous", r.previous},
                                  {"observed", r.observed},
                                  {"model", r.model},
-                                 {"model_fit", Rfc3339(r.fit_time)},
+                                 {"model_fit", FormatRfc3339(r.fit_time, /*millis=*/true)},
                                  {"data_age_seconds", std::round(r.data_age * 1000) / 1000}};
   return line.dump();
 }

@@ -13,10 +13,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
+
+#include "common/bearer_token.h"
+#include "common/http_url.h"
 
 namespace prescale::adapter {
 
@@ -27,58 +28,6 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 namespace {
-
-struct ParsedUrl {
-  bool tls = false;
-  std::string host;
-  std::string port;
-  std::string prefix;  // path prefix without trailing '/'
-};
-
-std::optional<ParsedUrl> ParseUrl(const std::string& url, std::string* error) {
-  ParsedUrl u;
-  std::string rest;
-  if (url.rfind("http://", 0) == 0) {
-    rest = url.substr(7);
-    u.port = "80";
-  } else if (url.rfind("https://", 0) == 0) {
-    rest = url.substr(8);
-    u.tls = true;
-    u.port = "443";
-  } else {
-    *error = "Prometheus URL must start with http:// or https://, got \"" + url + "\"";
-    return std::nullopt;
-  }
-  const size_t slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  if (authority.find('@') != std::string::npos) {
-    // Not echoed: the URL would carry a password into the logs.
-    *error = "credentials in the Prometheus URL are not supported; use --prometheus-token-file";
-    return std::nullopt;
-  }
-  u.prefix = slash == std::string::npos ? "" : rest.substr(slash);
-  while (!u.prefix.empty() && u.prefix.back() == '/') u.prefix.pop_back();
-  if (!authority.empty() && authority.front() == '[') {  // [::1]:9090
-    const size_t close = authority.find(']');
-    if (close == std::string::npos) {
-      *error = "Prometheus URL has an unterminated IPv6 address: " + url;
-      return std::nullopt;
-    }
-    u.host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size() && authority[close + 1] == ':')
-      u.port = authority.substr(close + 2);
-  } else {
-    const size_t colon = authority.rfind(':');
-    u.host = authority.substr(0, colon);
-    if (colon != std::string::npos) u.port = authority.substr(colon + 1);
-  }
-  if (u.host.empty() || u.port.empty() ||
-      u.port.find_first_not_of("0123456789") != std::string::npos) {
-    *error = "Prometheus URL has no valid host and port: \"" + url + "\"";
-    return std::nullopt;
-  }
-  return u;
-}
 
 std::string FormEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -118,7 +67,7 @@ std::string ErrorExcerpt(const std::string& body) {
 
 class PrometheusClient::Impl {
  public:
-  Impl(PrometheusClientOptions options, ParsedUrl url)
+  Impl(PrometheusClientOptions options, HttpUrl url)
       : options_(std::move(options)), url_(std::move(url)), ssl_(ssl::context::tls_client) {}
 
   bool ConfigureTls(std::string* error) {
@@ -137,7 +86,7 @@ class PrometheusClient::Impl {
   QueryResult Post(const std::string& api_path, const std::string& form) {
     std::string token;
     if (auto e = ReadToken(&token)) return *e;
-    http::request<http::string_body> req{http::verb::post, url_.prefix + api_path, 11};
+    http::request<http::string_body> req{http::verb::post, url_.path + api_path, 11};
     req.set(http::field::host, url_.host);
     req.set(http::field::user_agent, "prescale");
     req.set(http::field::accept, "application/json");
@@ -185,14 +134,10 @@ class PrometheusClient::Impl {
       return PrometheusError{"token", "cannot read the token file " + options_.token_file, 0};
     if (st.st_mtim.tv_sec != token_mtime_.tv_sec || st.st_mtim.tv_nsec != token_mtime_.tv_nsec ||
         token_.empty()) {
-      std::ifstream in(options_.token_file, std::ios::binary);
-      std::ostringstream s;
-      s << in.rdbuf();
-      if (!in)
+      std::optional<std::string> token = ReadBearerToken(options_.token_file);
+      if (!token)
         return PrometheusError{"token", "cannot read the token file " + options_.token_file, 0};
-      token_ = s.str();
-      while (!token_.empty() && std::isspace(static_cast<unsigned char>(token_.back())))
-        token_.pop_back();
+      token_ = std::move(*token);
       token_mtime_ = st.st_mtim;
     }
     *token = token_;
@@ -283,7 +228,7 @@ class PrometheusClient::Impl {
   }
 
   PrometheusClientOptions options_;
-  ParsedUrl url_;
+  HttpUrl url_;
   ssl::context ssl_;
   net::io_context ioc_;
   std::optional<beast::tcp_stream> plain_;
@@ -299,7 +244,8 @@ class PrometheusClient::Impl {
 std::variant<std::unique_ptr<PrometheusClient>, std::string> PrometheusClient::Create(
     PrometheusClientOptions options) {
   std::string error;
-  std::optional<ParsedUrl> url = ParseUrl(options.url, &error);
+  std::optional<HttpUrl> url =
+      ParseHttpUrl(options.url, "Prometheus URL", "use --prometheus-token-file", &error);
   if (!url) return error;
   auto impl = std::make_unique<Impl>(std::move(options), std::move(*url));
   if (!impl->ConfigureTls(&error)) return error;

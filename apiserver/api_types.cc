@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apiserver/quantity.h"
+#include "common/rfc3339.h"
 
 namespace prescale::apiserver {
 namespace {
@@ -22,15 +23,6 @@ ordered_json GroupJson() {
 
 }  // namespace
 
-std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string EncodeExternalMetricValue(const ExternalMetricValue& value) {
   const std::optional<std::string> quantity = FormatQuantity(value.value);
   if (!quantity) return "";
@@ -38,7 +30,8 @@ std::string EncodeExternalMetricValue(const ExternalMetricValue& value) {
   item["metricName"] = value.metric_name;
   item["metricLabels"] = ordered_json::object();
   for (const auto& [k, v] : value.labels) item["metricLabels"][k] = v;
-  item["timestamp"] = FormatRfc3339(value.timestamp);
+  item["timestamp"] =
+      FormatRfc3339(std::chrono::duration<double>(value.timestamp.time_since_epoch()).count());
   if (value.window_seconds) item["window"] = *value.window_seconds;
   item["value"] = *quantity;
   return item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -33,7 +33,5 @@ std::string EncodeApiGroupList();
 std::string EncodeStatus(int code, std::string_view reason, std::string_view message,
                          std::string_view details_json = {});
 
-// RFC 3339 UTC with second precision, as metav1.Time marshals: "2025-06-01T12:00:00Z".
-std::string FormatRfc3339(std::chrono::system_clock::time_point t);
 
 }  // namespace prescale::apiserver

@@ -17,6 +17,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/bearer_token.h"
+#include "common/http_url.h"
+
 namespace prescale::apiserver {
 
 namespace beast = boost::beast;
@@ -96,31 +99,6 @@ bool UsePem(ssl::context& ctx, const KubeClientConfig& c, std::string* error) {
   return true;
 }
 
-struct Url {
-  std::string host;
-  std::string port = "443";
-};
-
-std::optional<Url> ParseServer(const std::string& server) {
-  const std::string prefix = "https://";
-  if (server.rfind(prefix, 0) != 0) return std::nullopt;
-  std::string rest = server.substr(prefix.size());
-  rest = rest.substr(0, rest.find('/'));
-  Url url;
-  if (!rest.empty() && rest.front() == '[') {  // [::1]:6443
-    const size_t close = rest.find(']');
-    if (close == std::string::npos) return std::nullopt;
-    url.host = rest.substr(1, close - 1);
-    if (close + 1 < rest.size() && rest[close + 1] == ':') url.port = rest.substr(close + 2);
-  } else {
-    const size_t colon = rest.rfind(':');
-    url.host = rest.substr(0, colon);
-    if (colon != std::string::npos) url.port = rest.substr(colon + 1);
-  }
-  if (url.host.empty()) return std::nullopt;
-  return url;
-}
-
 }  // namespace
 
 std::optional<KubeClientConfig> LoadKubeconfig(const std::string& path, std::string* error) {
@@ -164,8 +142,12 @@ std::optional<KubeClientConfig> LoadKubeconfig(const std::string& path, std::str
       std::filesystem::path p = user["tokenFile"].as<std::string>();
       c.token_file = (p.is_relative() ? base / p : p).string();
     }
-    if (!ParseServer(c.server)) {
-      *error = "kubeconfig " + path + ": server must be an https:// URL, got " + c.server;
+    std::string why_server;
+    const std::optional<HttpUrl> server =
+        ParseHttpUrl(c.server, "server URL", "use a token or a client certificate", &why_server);
+    if (!server || !server->tls) {
+      *error = "kubeconfig " + path + ": " +
+               (server ? "server must be an https:// URL, got " + c.server : why_server);
       return std::nullopt;
     }
     return c;
@@ -208,24 +190,26 @@ KubeResponse KubeClient::Post(const std::string& path, const std::string& json_b
 KubeResponse KubeClient::Call(const std::string& method, const std::string& path,
                               const std::string& body) const {
   KubeResponse result;
-  const std::optional<Url> url = ParseServer(config_.server);
-  if (!url) return result.error = "invalid server URL " + config_.server, result;
+  const std::optional<HttpUrl> url =
+      ParseHttpUrl(config_.server, "Kubernetes API server URL",
+                   "use a token or a client certificate", &result.error);
+  if (!url) return result;
+  if (!url->tls) return result.error = "the Kubernetes API server URL must be https", result;
   ssl::context ctx(ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
   if (!UsePem(ctx, config_, &result.error)) return result;
   std::string token = config_.token;
   if (!config_.token_file.empty()) {
-    std::optional<std::string> t = ReadFile(config_.token_file);
+    std::optional<std::string> t = ReadBearerToken(config_.token_file);
     if (!t) return result.error = "cannot read token file " + config_.token_file, result;
-    token = *t;
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    token = std::move(*t);
   }
 
   net::io_context ioc;
   beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
   if (!config_.insecure_skip_tls_verify) {
     beast::error_code ec;
-    const auto ip = net::ip::make_address(url->host, ec);
+    net::ip::make_address(url->host, ec);  // only whether the host is an IP address
     if (ec) {  // a host name: send SNI and check it
       SSL_set_tlsext_host_name(stream.native_handle(), url->host.c_str());
       stream.set_verify_callback(ssl::host_name_verification(url->host));
@@ -233,8 +217,9 @@ KubeResponse KubeClient::Call(const std::string& method, const std::string& path
       X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()), url->host.c_str());
     }
   }
-  http::request<http::string_body> req{method == "POST" ? http::verb::post : http::verb::get, path,
-                                       11};
+  // A kubeconfig's server may carry a path (clusters behind an API proxy): requests go below it.
+  http::request<http::string_body> req{method == "POST" ? http::verb::post : http::verb::get,
+                                       url->path + path, 11};
   req.set(http::field::host, url->host);
   req.set(http::field::user_agent, "prescale");
   req.set(http::field::accept, "application/json");
