@@ -43,6 +43,10 @@ struct RefreshLoop::PolicySlot {
   double next_attempt = 0;
   bool rejected = false;  // Prometheus refused the query (4xx)
   double backfill_started = 0;
+  // The previous version of a changed policy (same name): it keeps being refreshed and served
+  // until this one has loaded its history, so a reload never makes the policy's metrics
+  // unavailable meanwhile.
+  std::unique_ptr<PolicySlot> predecessor;
 };
 
 struct RefreshLoop::Plan {
@@ -103,6 +107,22 @@ void RefreshLoop::Adopt(std::unique_ptr<Plan> plan) {
         slot = std::move(old);
         break;
       }
+    }
+  }
+  // A changed policy is served by its previous version until it has loaded its history.
+  for (auto& slot : plan->slots) {
+    if (slot->runner->backfilled()) continue;
+    for (auto& old : slots_) {
+      if (!old || old->runner->policy().name != slot->runner->policy().name) continue;
+      // Changed twice before loading: the version that serves stays the one that serves.
+      std::unique_ptr<PolicySlot> serving =
+          old->predecessor ? std::move(old->predecessor) : std::move(old);
+      if (serving->runner->backfilled()) {
+        slot->predecessor = std::move(serving);
+        log::Info("policy changed: the previous version serves until the new one has loaded",
+                  {{"policy", slot->runner->policy().name}});
+      }
+      break;
     }
   }
   slots_ = std::move(plan->slots);
@@ -233,8 +253,16 @@ void RefreshLoop::RefreshOnce(std::chrono::system_clock::time_point wall) {
   const double now = UnixSeconds(wall);
   bool source_up = true;
   for (auto& slot : slots_) {
+    if (PolicySlot* old = slot->predecessor.get()) {
+      if (source_up && now >= old->next_attempt) source_up = Fetch(*old, now);
+      old->runner->Advance(now);
+    }
     if (source_up && now >= slot->next_attempt) source_up = Fetch(*slot, now);
     slot->runner->Advance(now);
+    if (slot->predecessor && (slot->runner->backfilled() || slot->rejected)) {
+      slot->predecessor.reset();
+      log::Info("policy change in force", {{"policy", slot->runner->policy().name}});
+    }
   }
   Publish(now, wall);
   // Loading history allocates answers far larger than a steady refresh's; give that memory back
@@ -250,9 +278,9 @@ void RefreshLoop::Publish(double now, std::chrono::system_clock::time_point wall
   std::vector<AuditRecord> audit;
   bool all_loaded = true;
   for (auto& slot : slots_) {
-    PolicyRunner& runner = *slot->runner;
+    all_loaded = all_loaded && (slot->runner->backfilled() || slot->rejected || slot->predecessor);
+    PolicyRunner& runner = slot->predecessor ? *slot->predecessor->runner : *slot->runner;
     runner.AppendServed(now, &served, audit_ ? &audit : nullptr);
-    all_loaded = all_loaded && (runner.backfilled() || slot->rejected);
     const RunnerStats stats = runner.stats();
     const std::string& name = runner.policy().name;
     const double age = runner.DataAge(now);

@@ -58,8 +58,9 @@ class RefreshLoop {
   void Stop();
 
   // Uses `config` from the next refresh on. Unchanged policies keep their state; changed and
-  // new ones load their history afresh. Returns false (and keeps the current configuration)
-  // when it cannot be used, with the reason in *error.
+  // new ones load their history afresh, and a changed one (same name) is served by its previous
+  // version until then. Returns false (and keeps the current configuration) when it cannot be
+  // used, with the reason in *error.
   bool Reload(std::shared_ptr<const policies::Config> config, std::string* error);
 
   // One refresh at `now`, on the calling thread.
