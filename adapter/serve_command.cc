@@ -17,6 +17,7 @@
 #include "adapter/serve_options.h"
 #include "adapter/snapshot_provider.h"
 #include "apiserver/handler.h"
+#include "apiserver/serving_cert_reloader.h"
 #include "apiserver/serving_certs.h"
 #include "apiserver/tls_server.h"
 #include "common/build_info.h"
@@ -26,6 +27,10 @@
 
 namespace prescale::adapter {
 namespace {
+
+// How often the serving certificate files are checked for a change (the kubelet updates a
+// mounted Secret within about a minute; cert-manager renews days before expiry).
+constexpr std::chrono::seconds kCertificatePollInterval{5};
 
 std::string VersionJson() {
   const std::string version = build::kVersion;
@@ -114,12 +119,29 @@ int RunServe(const ServeOptions& o) {
     apiserver::ApiHandler handler(provider, *auth.authenticator, *auth.authorizer, server_metrics,
                                   handler_options);
 
+    auto certificate =
+        std::make_shared<apiserver::ServingCertReloader>(cert.cert_file, cert.key_file);
+    server_metrics.SetCertificateExpiry(certificate->not_after());
+    certificate->Start(kCertificatePollInterval, [&server_metrics, certificate = certificate.get(),
+                                                  file = cert.cert_file](
+                                                     apiserver::ServingCertReloader::Result result,
+                                                     const std::string& error, double not_after) {
+      const bool ok = result == apiserver::ServingCertReloader::Result::kReloaded;
+      server_metrics.RecordCertificateReload(ok);
+      if (ok) {
+        server_metrics.SetCertificateExpiry(not_after);
+        log::Info("serving certificate reloaded",
+                  {{"file", file}, {"subject", certificate->subject()}, {"not_after", not_after}});
+      } else {
+        log::Error("serving certificate not reloaded; the previous one stays in force",
+                   {{"error", error}});
+      }
+    });
     apiserver::TlsServerOptions server_options;
     server_options.bind_address = o.bind_address;
     server_options.port = static_cast<uint16_t>(o.secure_port);
     server_options.io_threads = o.io_threads;
-    server_options.cert_file = cert.cert_file;
-    server_options.key_file = cert.key_file;
+    server_options.certificate = certificate;
     apiserver::TlsServer server(server_options, *auth.verifier, handler);
     server.Start();
     log::Info("serving the external metrics API",
@@ -167,6 +189,7 @@ int RunServe(const ServeOptions& o) {
     }
     if (grpc_server) grpc_server->Stop();
     server.Stop();
+    certificate->Stop();
     return 0;
   } catch (const SetupError& e) {
     std::cerr << "prescale serve: " << e.what() << "\n";

@@ -49,7 +49,20 @@ ServerMetrics::ServerMetrics(prometheus::Registry& registry)
           prometheus::BuildCounter()
               .Name("prescale_delegation_requests_total")
               .Help("TokenReview and SubjectAccessReview calls to the kube-apiserver, by result.")
-              .Register(registry)) {
+              .Register(registry)),
+      certificate_reloads_(prometheus::BuildCounter()
+                               .Name("prescale_serving_certificate_reloads_total")
+                               .Help("Changed serving certificate files taken into use "
+                                     "(success) or refused, the previous pair staying in force "
+                                     "(failure).")
+                               .Register(registry)),
+      certificate_expiry_(prometheus::BuildGauge()
+                              .Name("prescale_serving_certificate_expiry_timestamp_seconds")
+                              .Help("notAfter of the HTTPS serving certificate in force.")
+                              .Register(registry)) {
+  certificate_reload_success_ = &certificate_reloads_.Add({{"result", "success"}});
+  certificate_reload_failure_ = &certificate_reloads_.Add({{"result", "failure"}});
+  certificate_not_after_ = &certificate_expiry_.Add({});
   const prometheus::Histogram::BucketBoundaries buckets = {
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
   for (size_t r = 0; r < request_counters_.size(); ++r) {
@@ -81,6 +94,14 @@ void ServerMetrics::RecordRequest(Route route, int code, double seconds) {
 
 void ServerMetrics::RecordDelegation(Delegation kind, Result result) {
   delegation_counters_[static_cast<size_t>(kind)][static_cast<size_t>(result)]->Increment();
+}
+
+void ServerMetrics::RecordCertificateReload(bool ok) {
+  (ok ? certificate_reload_success_ : certificate_reload_failure_)->Increment();
+}
+
+void ServerMetrics::SetCertificateExpiry(double unix_seconds) {
+  certificate_not_after_->Set(unix_seconds);
 }
 
 }  // namespace prescale::apiserver

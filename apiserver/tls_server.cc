@@ -182,18 +182,7 @@ void ConfigureTls(ssl::context& ctx, const TlsServerOptions& options) {
   SSL_CTX_set_num_tickets(native, 0);
   // Ask for a client certificate, accept any: CertificateVerifier decides what it proves.
   SSL_CTX_set_verify(native, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
-  beast::error_code ec;
-  ctx.use_certificate_chain_file(options.cert_file, ec);
-  if (ec)
-    throw std::runtime_error("cannot load TLS certificate " + options.cert_file + ": " +
-                             ec.message());
-  ctx.use_private_key_file(options.key_file, ssl::context::pem, ec);
-  if (ec)
-    throw std::runtime_error("cannot load TLS private key " + options.key_file + ": " +
-                             ec.message());
-  if (SSL_CTX_check_private_key(native) != 1)
-    throw std::runtime_error("TLS private key " + options.key_file + " does not match " +
-                             options.cert_file);
+  options.certificate->Attach(native);
 }
 
 }  // namespace
@@ -240,6 +229,9 @@ TlsServer::~TlsServer() { Stop(); }
 
 void TlsServer::Start() {
   Impl& s = *impl_;
+  if (!s.options.certificate)
+    s.options.certificate =
+        std::make_shared<ServingCertReloader>(s.options.cert_file, s.options.key_file);
   ConfigureTls(s.ssl_ctx, s.options);
   beast::error_code ec;
   const auto address = net::ip::make_address(s.options.bind_address, ec);

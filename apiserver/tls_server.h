@@ -13,6 +13,7 @@
 
 #include "apiserver/cert_verifier.h"
 #include "apiserver/handler.h"
+#include "apiserver/serving_cert_reloader.h"
 
 namespace prescale::apiserver {
 
@@ -21,6 +22,9 @@ struct TlsServerOptions {
   uint16_t port = 6443;  // 0: an ephemeral port, see TlsServer::port()
   int io_threads = 0;    // 0: std::thread::hardware_concurrency()
   int blocking_threads = 4;
+  // The serving certificate: `certificate` when set (and reloaded by its owner), otherwise
+  // loaded once from cert_file and key_file.
+  std::shared_ptr<ServingCertReloader> certificate;
   std::string cert_file;
   std::string key_file;
   std::chrono::seconds handshake_timeout{10};

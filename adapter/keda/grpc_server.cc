@@ -4,6 +4,8 @@
 #include <grpc/support/log.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/server_builder.h>
 
 #include <chrono>
@@ -19,17 +21,17 @@ namespace prescale::adapter::keda {
 namespace {
 
 constexpr const char* kServiceName = "externalscaler.ExternalScaler";
+// How often gRPC checks the certificate files for a change.
+constexpr unsigned kCertificateRefreshSeconds = 5;
 
-std::string ReadPem(const std::string& file, const char* what, const char* marker) {
+void CheckPem(const std::string& file, const char* what, const char* marker) {
   std::ifstream in(file, std::ios::binary);
   std::ostringstream text;
   if (!in || !(text << in.rdbuf()))
     throw std::runtime_error(std::string(what) + " " + file + ": cannot be read");
-  std::string pem = text.str();
-  if (pem.find(marker) == std::string::npos)
+  if (text.str().find(marker) == std::string::npos)
     throw std::runtime_error(std::string(what) + " " + file + ": no PEM " +
                              std::string(marker).substr(11) + " in it");
-  return pem;
 }
 
 std::string HostPort(const std::string& host, int port) {
@@ -69,11 +71,11 @@ GrpcServer::GrpcServer(GrpcServerOptions options, const SnapshotHolder& holder,
     // and a process-wide point of contention. That is a debugging aid; off here.
     absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   });
-  cert_pem_ = ReadPem(options_.cert_file, "gRPC serving certificate", "-----BEGIN CERTIFICATE");
-  key_pem_ = ReadPem(options_.key_file, "gRPC serving key", "-----BEGIN ");
+  // Checked here for a clear start-up error; gRPC reads (and re-reads) the files itself.
+  CheckPem(options_.cert_file, "gRPC serving certificate", "-----BEGIN CERTIFICATE");
+  CheckPem(options_.key_file, "gRPC serving key", "-----BEGIN ");
   if (!options_.client_ca_file.empty())
-    client_ca_pem_ =
-        ReadPem(options_.client_ca_file, "--grpc-client-ca-file", "-----BEGIN CERTIFICATE");
+    CheckPem(options_.client_ca_file, "--grpc-client-ca-file", "-----BEGIN CERTIFICATE");
   if (registry)
     observer_ = std::make_unique<GrpcMetrics>(*registry);
   else
@@ -90,16 +92,23 @@ GrpcServer::GrpcServer(GrpcServerOptions options, const SnapshotHolder& holder,
 GrpcServer::~GrpcServer() { Stop(); }
 
 void GrpcServer::Start() {
-  grpc::SslServerCredentialsOptions tls(
-      client_ca_pem_.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-                             : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  tls.pem_root_certs = client_ca_pem_;
-  tls.pem_key_cert_pairs.push_back({key_pem_, cert_pem_});
+  // gRPC re-reads the files when they change (a renewed certificate, a rotated client CA), as
+  // the HTTPS server does; a pair that does not match is logged and the previous one kept.
+  auto certificates = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      options_.key_file, options_.cert_file, options_.client_ca_file, kCertificateRefreshSeconds);
+  grpc::experimental::TlsServerCredentialsOptions tls(certificates);
+  tls.watch_identity_key_cert_pairs();
+  if (options_.client_ca_file.empty()) {
+    tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  } else {
+    tls.watch_root_certs();
+    tls.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(HostPort(options_.bind_address, options_.port),
-                           grpc::SslServerCredentials(tls), &port_);
+                           grpc::experimental::TlsServerCredentials(tls), &port_);
   builder.RegisterService(service_.get());
   // A port taken by another process must be an error, not a silently shared port.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -116,10 +125,11 @@ void GrpcServer::Start() {
     health_->SetServingStatus(kServiceName, false);
   }
   service_->Start();
-  log::Info("serving the KEDA external scaler over gRPC",
-            {{"address", options_.bind_address},
-             {"port", port_},
-             {"client_certificates", client_ca_pem_.empty() ? "not requested" : "required"}});
+  log::Info(
+      "serving the KEDA external scaler over gRPC",
+      {{"address", options_.bind_address},
+       {"port", port_},
+       {"client_certificates", options_.client_ca_file.empty() ? "not requested" : "required"}});
 }
 
 void GrpcServer::Stop() {

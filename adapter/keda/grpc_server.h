@@ -58,7 +58,6 @@ class GrpcServer {
   class NullObserver;
 
   GrpcServerOptions options_;
-  std::string cert_pem_, key_pem_, client_ca_pem_;
   const SnapshotHolder& holder_;
   std::unique_ptr<RpcObserver> observer_;
   std::unique_ptr<ScalerService> service_;  // outlives server_ (declared before it)

@@ -248,6 +248,28 @@ TEST_F(KedaServeTest, ClientCertificateIsRequiredWithGrpcClientCa) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
 }
 
+TEST_F(KedaServeTest, ARenewedServingCertificateIsUsedWithoutARestart) {
+  StartWithGrpc();
+  TempDir pki("prescale-keda-rotated");
+  TestCa rotated(pki.path(), "rotated");
+  const IssuedCert next = rotated.IssueServer("next");
+  const auto get_metrics = [&](const TestCa& trusted) {
+    auto stub = ExternalScaler::NewStub(
+        MakeTlsChannel(grpc_port_, GrpcClientTls{trusted.cert_file().string(), "", ""}));
+    externalscaler::GetMetricsResponse response;
+    return GetMetrics(*stub, kTrigger, &response);
+  };
+  ASSERT_TRUE(get_metrics(*server_ca_).ok());
+  for (const auto& [file, text] :
+       {std::pair{serving_.key_file, next.key_pem}, std::pair{serving_.cert_file, next.cert_pem}}) {
+    std::ofstream(file.string() + ".tmp") << text;
+    std::filesystem::rename(file.string() + ".tmp", file);  // as the kubelet swaps files
+  }
+  ASSERT_TRUE(WaitUntil([&] { return get_metrics(rotated).ok(); }, 20s, 250ms))
+      << process_->ReadStderr();
+  EXPECT_EQ(get_metrics(*server_ca_).error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
 TEST_F(KedaServeTest, SigtermEndsOpenStreamsAndExitsZero) {
   StartWithGrpc();
   auto stub = Scaler();

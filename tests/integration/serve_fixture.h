@@ -118,7 +118,8 @@ class ServeFixture : public ::testing::Test {
   HttpsClientOptions Client(const IssuedCert* cert = nullptr) const {
     HttpsClientOptions o;
     o.port = port_;
-    o.ca_file = server_ca_->cert_file().string();
+    o.ca_file = server_ca_file_override_.empty() ? server_ca_->cert_file().string()
+                                                 : server_ca_file_override_;
     if (cert) {
       o.client_cert_file = cert->cert_file.string();
       o.client_key_file = cert->key_file.string();
@@ -144,7 +145,8 @@ class ServeFixture : public ::testing::Test {
   std::unique_ptr<FakeKubeApiserver> fake_;
   std::unique_ptr<Process> process_;
   std::string policy_file_;
-  std::string config_path_override_;  // --config, when set before StartServe
+  std::string config_path_override_;     // --config, when set before StartServe
+  std::string server_ca_file_override_;  // Client() trusts this CA instead of server_ca_
   int port_ = 0;
 };
 

@@ -1,0 +1,198 @@
+#include "apiserver/serving_cert_reloader.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+#include <stop_token>
+
+namespace prescale::apiserver {
+
+namespace {
+
+// What identifies a file's content without reading it.
+struct FileStamp {
+  bool exists = false;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  off_t size = 0;
+  timespec mtime{};
+  bool operator==(const FileStamp& o) const {
+    return exists == o.exists && dev == o.dev && ino == o.ino && size == o.size &&
+           mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
+  }
+};
+
+FileStamp StatFile(const std::string& path) {
+  FileStamp f;
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return f;  // stat follows the ConfigMap/Secret symlinks
+  f.exists = true;
+  f.dev = st.st_dev;
+  f.ino = st.st_ino;
+  f.size = st.st_size;
+  f.mtime = st.st_mtim;
+  return f;
+}
+
+}  // namespace
+
+struct ServingCertReloader::Pair {
+  X509* cert = nullptr;
+  EVP_PKEY* key = nullptr;
+  STACK_OF(X509) * chain = nullptr;  // intermediates after the leaf, may be empty
+  double not_after = 0;
+  std::string subject;
+
+  Pair() : chain(sk_X509_new_null()) {}
+  ~Pair() {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    sk_X509_pop_free(chain, X509_free);
+  }
+  Pair(const Pair&) = delete;
+  Pair& operator=(const Pair&) = delete;
+};
+
+struct ServingCertReloader::FileState {
+  FileStamp cert, key;
+  bool operator==(const FileState& o) const { return cert == o.cert && key == o.key; }
+};
+
+namespace {
+
+std::string OpenSslError(const std::string& what) {
+  const unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0) return what;
+  char text[256];
+  ERR_error_string_n(code, text, sizeof text);
+  return what + " (" + text + ")";
+}
+
+std::string SystemError() {
+  const int code = errno;
+  ERR_clear_error();
+  return std::strerror(code);
+}
+
+double NotAfter(const X509* cert) {
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1) return 0;
+  return static_cast<double>(timegm(&tm));
+}
+
+}  // namespace
+
+ServingCertReloader::ServingCertReloader(std::string cert_file, std::string key_file)
+    : cert_file_(std::move(cert_file)),
+      key_file_(std::move(key_file)),
+      seen_(std::make_unique<FileState>()) {
+  seen_->cert = StatFile(cert_file_);
+  seen_->key = StatFile(key_file_);
+  std::string error;
+  pair_ = Load(cert_file_, key_file_, &error);
+  if (!pair_) throw std::runtime_error(error);
+}
+
+ServingCertReloader::~ServingCertReloader() { Stop(); }
+
+std::shared_ptr<const ServingCertReloader::Pair> ServingCertReloader::Load(
+    const std::string& cert_file, const std::string& key_file, std::string* error) {
+  ERR_clear_error();
+  auto pair = std::make_shared<Pair>();
+  BIO* bio = BIO_new_file(cert_file.c_str(), "r");
+  if (!bio)
+    return *error = "cannot load TLS certificate " + cert_file + ": " + SystemError(), nullptr;
+  pair->cert = PEM_read_bio_X509_AUX(bio, nullptr, nullptr, nullptr);
+  while (pair->cert) {
+    X509* next = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    if (!next) break;
+    sk_X509_push(pair->chain, next);
+  }
+  BIO_free(bio);
+  ERR_clear_error();  // the end of the file reads as "no start line"
+  if (!pair->cert)
+    return *error = "no PEM certificate in TLS certificate file " + cert_file, nullptr;
+  bio = BIO_new_file(key_file.c_str(), "r");
+  if (!bio)
+    return *error = "cannot load TLS private key " + key_file + ": " + SystemError(), nullptr;
+  pair->key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (!pair->key) return *error = OpenSslError("no PEM private key in " + key_file), nullptr;
+  if (X509_check_private_key(pair->cert, pair->key) != 1) {
+    ERR_clear_error();
+    return *error = "TLS private key " + key_file + " does not match " + cert_file, nullptr;
+  }
+  pair->not_after = NotAfter(pair->cert);
+  char subject[512];
+  X509_NAME_oneline(X509_get_subject_name(pair->cert), subject, sizeof subject);
+  pair->subject = subject;
+  return pair;
+}
+
+std::shared_ptr<const ServingCertReloader::Pair> ServingCertReloader::Current() const {
+  std::lock_guard lock(mu_);
+  return pair_;
+}
+
+int ServingCertReloader::OnHandshake(SSL* ssl, void* self) {
+  const std::shared_ptr<const Pair> pair = static_cast<ServingCertReloader*>(self)->Current();
+  // Takes its own references: the pair may be replaced while this handshake goes on.
+  return SSL_use_cert_and_key(ssl, pair->cert, pair->key, pair->chain, 1) == 1 ? 1 : 0;
+}
+
+void ServingCertReloader::Attach(SSL_CTX* ctx) {
+  const std::shared_ptr<const Pair> pair = Current();
+  SSL_CTX_use_cert_and_key(ctx, pair->cert, pair->key, pair->chain, 1);
+  SSL_CTX_set_cert_cb(ctx, &ServingCertReloader::OnHandshake, this);
+}
+
+ServingCertReloader::Result ServingCertReloader::Poll(std::string* error) {
+  FileState now;
+  now.cert = StatFile(cert_file_);
+  now.key = StatFile(key_file_);
+  if (now == *seen_) return Result::kUnchanged;
+  *seen_ = now;  // a failed pair is tried again only once a file changes again
+  std::shared_ptr<const Pair> pair = Load(cert_file_, key_file_, error);
+  if (!pair) return Result::kFailed;
+  std::lock_guard lock(mu_);
+  pair_ = std::move(pair);
+  return Result::kReloaded;
+}
+
+void ServingCertReloader::Start(std::chrono::milliseconds interval, Listener listener) {
+  poller_ = std::jthread([this, interval, listener = std::move(listener)](std::stop_token stop) {
+    std::mutex mu;
+    std::condition_variable_any cv;
+    while (true) {
+      {
+        std::unique_lock lock(mu);
+        cv.wait_for(lock, stop, interval, [] { return false; });  // wakes early on Stop()
+        if (stop.stop_requested()) return;
+      }
+      std::string error;
+      const Result result = Poll(&error);
+      if (result != Result::kUnchanged && listener) listener(result, error, not_after());
+    }
+  });
+}
+
+void ServingCertReloader::Stop() {
+  if (poller_.joinable()) {
+    poller_.request_stop();
+    poller_.join();
+  }
+}
+
+double ServingCertReloader::not_after() const { return Current()->not_after; }
+
+std::string ServingCertReloader::subject() const { return Current()->subject; }
+
+}  // namespace prescale::apiserver
