@@ -33,5 +33,4 @@ std::string EncodeApiGroupList();
 std::string EncodeStatus(int code, std::string_view reason, std::string_view message,
                          std::string_view details_json = {});
 
-
 }  // namespace prescale::apiserver

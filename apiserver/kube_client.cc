@@ -208,9 +208,9 @@ KubeResponse KubeClient::Call(const std::string& method, const std::string& path
   net::io_context ioc;
   beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
   if (!config_.insecure_skip_tls_verify) {
-    beast::error_code ec;
-    net::ip::make_address(url->host, ec);  // only whether the host is an IP address
-    if (ec) {  // a host name: send SNI and check it
+    beast::error_code not_an_ip;
+    net::ip::make_address(url->host, not_an_ip);
+    if (not_an_ip) {  // a host name: send SNI and check it
       SSL_set_tlsext_host_name(stream.native_handle(), url->host.c_str());
       stream.set_verify_callback(ssl::host_name_verification(url->host));
     } else {
