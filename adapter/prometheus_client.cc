@@ -3,7 +3,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <simdjson.h>
-#include <sys/stat.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,6 +16,7 @@
 #include <optional>
 
 #include "common/bearer_token.h"
+#include "common/file_stamp.h"
 #include "common/http_url.h"
 
 namespace prescale::adapter {
@@ -129,16 +129,15 @@ class PrometheusClient::Impl {
 
   std::optional<PrometheusError> ReadToken(std::string* token) {
     if (options_.token_file.empty()) return std::nullopt;
-    struct stat st {};
-    if (stat(options_.token_file.c_str(), &st) != 0)
+    const FileStamp stamp = StampOf(options_.token_file);
+    if (!stamp.exists)
       return PrometheusError{"token", "cannot read the token file " + options_.token_file, 0};
-    if (st.st_mtim.tv_sec != token_mtime_.tv_sec || st.st_mtim.tv_nsec != token_mtime_.tv_nsec ||
-        token_.empty()) {
+    if (!(stamp == token_stamp_) || token_.empty()) {
       std::optional<std::string> token = ReadBearerToken(options_.token_file);
       if (!token)
         return PrometheusError{"token", "cannot read the token file " + options_.token_file, 0};
       token_ = std::move(*token);
-      token_mtime_ = st.st_mtim;
+      token_stamp_ = stamp;
     }
     *token = token_;
     return std::nullopt;
@@ -237,7 +236,7 @@ class PrometheusClient::Impl {
   bool connected_ = false;
   bool keep_alive_ = true;
   std::string token_;
-  timespec token_mtime_{};
+  FileStamp token_stamp_;
   uint64_t bytes_received_ = 0;
 };
 

@@ -3,7 +3,6 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <sys/stat.h>
 
 #include <cerrno>
 #include <condition_variable>
@@ -12,36 +11,9 @@
 #include <stdexcept>
 #include <stop_token>
 
+#include "common/file_stamp.h"
+
 namespace prescale::apiserver {
-
-namespace {
-
-// What identifies a file's content without reading it.
-struct FileStamp {
-  bool exists = false;
-  dev_t dev = 0;
-  ino_t ino = 0;
-  off_t size = 0;
-  timespec mtime{};
-  bool operator==(const FileStamp& o) const {
-    return exists == o.exists && dev == o.dev && ino == o.ino && size == o.size &&
-           mtime.tv_sec == o.mtime.tv_sec && mtime.tv_nsec == o.mtime.tv_nsec;
-  }
-};
-
-FileStamp StatFile(const std::string& path) {
-  FileStamp f;
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return f;  // stat follows the ConfigMap/Secret symlinks
-  f.exists = true;
-  f.dev = st.st_dev;
-  f.ino = st.st_ino;
-  f.size = st.st_size;
-  f.mtime = st.st_mtim;
-  return f;
-}
-
-}  // namespace
 
 struct ServingCertReloader::Pair {
   X509* cert = nullptr;
@@ -94,8 +66,8 @@ ServingCertReloader::ServingCertReloader(std::string cert_file, std::string key_
     : cert_file_(std::move(cert_file)),
       key_file_(std::move(key_file)),
       seen_(std::make_unique<FileState>()) {
-  seen_->cert = StatFile(cert_file_);
-  seen_->key = StatFile(key_file_);
+  seen_->cert = StampOf(cert_file_);
+  seen_->key = StampOf(key_file_);
   std::string error;
   pair_ = Load(cert_file_, key_file_, &error);
   if (!pair_) throw std::runtime_error(error);
@@ -156,8 +128,8 @@ void ServingCertReloader::Attach(SSL_CTX* ctx) {
 
 ServingCertReloader::Result ServingCertReloader::Poll(std::string* error) {
   FileState now;
-  now.cert = StatFile(cert_file_);
-  now.key = StatFile(key_file_);
+  now.cert = StampOf(cert_file_);
+  now.key = StampOf(key_file_);
   if (now == *seen_) return Result::kUnchanged;
   *seen_ = now;  // a failed pair is tried again only once a file changes again
   std::shared_ptr<const Pair> pair = Load(cert_file_, key_file_, error);
