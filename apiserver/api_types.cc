@@ -1,7 +1,5 @@
 #include "apiserver/api_types.h"
 
-#include <cmath>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "apiserver/quantity.h"

@@ -11,8 +11,6 @@
 #include <stdexcept>
 #include <stop_token>
 
-#include "common/file_stamp.h"
-
 namespace prescale::apiserver {
 
 struct ServingCertReloader::Pair {
@@ -30,11 +28,6 @@ struct ServingCertReloader::Pair {
   }
   Pair(const Pair&) = delete;
   Pair& operator=(const Pair&) = delete;
-};
-
-struct ServingCertReloader::FileState {
-  FileStamp cert, key;
-  bool operator==(const FileState& o) const { return cert == o.cert && key == o.key; }
 };
 
 namespace {
@@ -65,9 +58,8 @@ double NotAfter(const X509* cert) {
 ServingCertReloader::ServingCertReloader(std::string cert_file, std::string key_file)
     : cert_file_(std::move(cert_file)),
       key_file_(std::move(key_file)),
-      seen_(std::make_unique<FileState>()) {
-  seen_->cert = StampOf(cert_file_);
-  seen_->key = StampOf(key_file_);
+      seen_cert_(StampOf(cert_file_)),
+      seen_key_(StampOf(key_file_)) {
   std::string error;
   pair_ = Load(cert_file_, key_file_, &error);
   if (!pair_) throw std::runtime_error(error);
@@ -127,11 +119,12 @@ void ServingCertReloader::Attach(SSL_CTX* ctx) {
 }
 
 ServingCertReloader::Result ServingCertReloader::Poll(std::string* error) {
-  FileState now;
-  now.cert = StampOf(cert_file_);
-  now.key = StampOf(key_file_);
-  if (now == *seen_) return Result::kUnchanged;
-  *seen_ = now;  // a failed pair is tried again only once a file changes again
+  const FileStamp cert = StampOf(cert_file_);
+  const FileStamp key = StampOf(key_file_);
+  if (cert == seen_cert_ && key == seen_key_) return Result::kUnchanged;
+  // A failed pair is tried again only once a file changes again.
+  seen_cert_ = cert;
+  seen_key_ = key;
   std::shared_ptr<const Pair> pair = Load(cert_file_, key_file_, error);
   if (!pair) return Result::kFailed;
   std::lock_guard lock(mu_);

@@ -20,6 +20,8 @@
 #include <string>
 #include <thread>
 
+#include "common/file_stamp.h"
+
 namespace prescale::apiserver {
 
 class ServingCertReloader {
@@ -51,7 +53,6 @@ class ServingCertReloader {
 
  private:
   struct Pair;
-  struct FileState;
   // The chain and key of the files; nullptr and *error on any problem.
   static std::shared_ptr<const Pair> Load(const std::string& cert_file, const std::string& key_file,
                                           std::string* error);
@@ -62,7 +63,8 @@ class ServingCertReloader {
   const std::string key_file_;
   mutable std::mutex mu_;
   std::shared_ptr<const Pair> pair_;  // guarded by mu_
-  std::unique_ptr<FileState> seen_;   // Poll()'s thread only: the files as last loaded or tried
+  // Poll()'s thread only: the files as last loaded or tried.
+  FileStamp seen_cert_, seen_key_;
   std::jthread poller_;
 };
 
