@@ -29,6 +29,7 @@ struct BacktestFlags {
   std::optional<double> capacity_per_pod, target_utilization;
   std::string pod_startup, sync_period, refit_every;
   bool no_events = false;
+  bool perfect_forecast = false;
 };
 
 int Fail(int code, const std::string& message) {
@@ -144,6 +145,7 @@ int Run(const BacktestFlags& f) {
   if (auto* e = std::get_if<fc::ModelError>(&probe)) return Fail(2, e->message);
   options.make_model = [spec] { return std::get<std::unique_ptr<fc::Model>>(fc::MakeModel(spec)); };
   options.keep_per_second = !f.plot.empty();
+  options.perfect_forecast = f.perfect_forecast;
 
   auto outcome = policies::RunBacktest(trace, options);
   if (auto* e = std::get_if<policies::BacktestError>(&outcome)) return Fail(2, e->message);
@@ -186,6 +188,9 @@ CommandRunner AddBacktestCommand(CLI::App& app) {
                   "Refit the model on all history seen this often (default 1d; more often "
                   "while history is short)");
   cmd->add_flag("--no-events", f->no_events, "Ignore the policy's calendar events");
+  cmd->add_flag("--perfect-forecast", f->perfect_forecast,
+                "Also report perfect_forecast: the policy's decision on the true future demand "
+                "(what lead and hold cost without forecast error)");
   cmd->add_option("--json", f->json, "Write the JSON report to PATH, or - for stdout");
   cmd->add_option("--series-out", f->series_out, "Write one CSV row per sync period to PATH");
   cmd->add_option("--plot", f->plot, "Write an SVG plot to PATH");

@@ -147,6 +147,36 @@ class PrescaleSource : public MetricSource {
   std::vector<forecasting::ForecastPoint> path_;
 };
 
+// The same decision as PrescaleSource, on the demand that will be: the path's q-forecast of
+// each bucket is its true value (past the trace's end, the last bucket's).
+class PerfectForecastSource : public MetricSource {
+ public:
+  PerfectForecastSource(const Timeline& tl, ServedForecast served)
+      : tl_(tl),
+        served_(std::move(served)),
+        horizon_(served_.HorizonSteps(tl.trace.step_seconds)) {}
+
+  double At(int64_t s) override {
+    const int64_t last = tl_.LastComplete(s);
+    const double now = tl_.trace.start_unix + static_cast<double>(s);
+    if (last < 0) return served_.Decide(now, now, tl_.trace.step_seconds, 0, {});
+    const auto final_bucket = static_cast<int64_t>(tl_.trace.values.size()) - 1;
+    path_.clear();
+    for (int k = 1; k <= horizon_; ++k) {
+      const double truth = tl_.trace.values[std::min(last + k, final_bucket)];
+      path_.push_back({truth, truth});
+    }
+    return served_.Decide(now, tl_.trace.BucketStart(static_cast<size_t>(last)),
+                          tl_.trace.step_seconds, tl_.trace.values[last], path_);
+  }
+
+ private:
+  const Timeline& tl_;
+  ServedForecast served_;
+  int horizon_;
+  std::vector<forecasting::ForecastPoint> path_;
+};
+
 struct Run {
   StrategyResult result;
   std::vector<int> ready;  // per second
@@ -296,12 +326,17 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
       SimulateHpa(tl, o, capacity, reactive), SimulateHpa(tl, o, capacity, seasonal),
       SimulateHpa(tl, o, capacity, prescale), SimulateOracle(tl, o, capacity, &oracle_pods)};
   result.model_name = prescale.model_name();
+  std::optional<Run> perfect;
+  if (o.perfect_forecast) {
+    PerfectForecastSource source(tl, std::move(*ServedForecast::Create(policy, &why)));
+    perfect = SimulateHpa(tl, o, capacity, source);
+  }
 
   double total_demand = 0;
   for (int64_t s = 0; s < tl.seconds; ++s) total_demand += tl.Demand(s);
-  for (int k = 0; k < kStrategyCount; ++k) {
-    StrategyResult& r = runs[k].result;
-    r.unserved_fraction = total_demand > 0 ? r.unserved_fraction / total_demand : 0;
+  for (StrategyResult* r : {&runs[0].result, &runs[1].result, &runs[2].result, &runs[3].result,
+                            perfect ? &perfect->result : nullptr}) {
+    if (r) r->unserved_fraction = total_demand > 0 ? r->unserved_fraction / total_demand : 0;
   }
 
   // Spikes, on `required` at bucket starts.
@@ -309,6 +344,7 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
   for (size_t i = 0; i < required.size(); ++i)
     required[i] = Required(trace.values[i], capacity, o.deployment);
   std::array<std::vector<std::optional<int64_t>>, kStrategyCount> leads;
+  std::vector<std::optional<int64_t>> perfect_leads;
   for (const SpikeOnset& found : FindSpikeOnsets(required, trace.step_seconds)) {
     const size_t i = found.bucket;
     SpikeResult spike;
@@ -322,11 +358,20 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
       if (spike.lead_seconds[k] && *spike.lead_seconds[k] >= 0)
         ++runs[k].result.spikes_ready_before_onset;
     }
+    if (perfect) {
+      perfect_leads.push_back(SpikeLead(perfect->ready, onset, required[i]));
+      if (perfect_leads.back() && *perfect_leads.back() >= 0)
+        ++perfect->result.spikes_ready_before_onset;
+    }
     result.spikes.push_back(spike);
   }
   for (int k = 0; k < kStrategyCount; ++k) {
     runs[k].result.median_spike_lead_seconds = MedianLead(leads[k]);
     result.strategies[k] = runs[k].result;
+  }
+  if (perfect) {
+    perfect->result.median_spike_lead_seconds = MedianLead(perfect_leads);
+    result.perfect_forecast = perfect->result;
   }
 
   // One series row per sync period.

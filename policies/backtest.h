@@ -38,6 +38,10 @@ struct BacktestOptions {
   // often; between refits it is updated online, one bucket at a time.
   Duration refit_every = std::chrono::hours(24);
   bool keep_per_second = false;  // fill BacktestResult::ready (for plots)
+  // Also run the decision on the true demand of [now, now + lead] instead of a q-forecast
+  // (BacktestResult::perfect_forecast): what the policy's lead and hold cost with no forecast
+  // error, the floor that any model's pod-seconds sit above.
+  bool perfect_forecast = false;
 };
 
 // The policy's backtest settings, lead, quantile, hold and events.
@@ -79,6 +83,7 @@ struct BacktestResult {
   int64_t seconds = 0;
   std::string model_name;
   std::array<StrategyResult, kStrategyCount> strategies;
+  std::optional<StrategyResult> perfect_forecast;  // with BacktestOptions::perfect_forecast
   std::vector<SpikeResult> spikes;
   std::vector<SeriesRow> series;
   // Ready pods per second per strategy; empty unless BacktestOptions::keep_per_second.

@@ -24,6 +24,18 @@ nlohmann::json OptionalJson(const auto& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
+nlohmann::json StrategyJson(const StrategyResult& s) {
+  return {
+      {"unserved_fraction", s.unserved_fraction},
+      {"underprovisioned_seconds", s.underprovisioned_seconds},
+      {"pod_seconds", s.pod_seconds},
+      {"max_replicas_used", s.max_replicas_used},
+      {"scale_events", s.scale_events},
+      {"spikes_ready_before_onset", s.spikes_ready_before_onset},
+      {"median_spike_lead_seconds", OptionalJson(s.median_spike_lead_seconds)},
+  };
+}
+
 }  // namespace
 
 std::string FormatBacktestTable(const BacktestResult& r, const std::string& trace_name) {
@@ -33,17 +45,18 @@ std::string FormatBacktestTable(const BacktestResult& r, const std::string& trac
       Format("%s: %s at %s steps, capacity per pod %.4g, %zu spikes, model %s\n",
              trace_name.c_str(), FormatDuration(span).c_str(), FormatDuration(step).c_str(),
              r.capacity_per_pod, r.spikes.size(), r.model_name.c_str());
-  out += Format("%-15s %10s %12s %11s %5s %7s %13s %12s\n", "strategy", "unserved", "underprov_s",
+  out += Format("%-16s %9s %12s %11s %5s %7s %13s %12s\n", "strategy", "unserved", "underprov_s",
                 "pod_hours", "max", "scales", "spikes_ready", "median_lead");
-  for (int k = 0; k < kStrategyCount; ++k) {
-    const StrategyResult& s = r.strategies[k];
-    out += Format("%-15s %9.3f%% %12" PRId64 " %11.1f %5d %7" PRId64 " %13s %12s\n",
-                  StrategyName(static_cast<Strategy>(k)), 100 * s.unserved_fraction,
-                  s.underprovisioned_seconds, s.pod_seconds / 3600, s.max_replicas_used,
-                  s.scale_events,
+  const auto row = [&](const char* name, const StrategyResult& s) {
+    out += Format("%-16s %8.3f%% %12" PRId64 " %11.1f %5d %7" PRId64 " %13s %12s\n", name,
+                  100 * s.unserved_fraction, s.underprovisioned_seconds, s.pod_seconds / 3600,
+                  s.max_replicas_used, s.scale_events,
                   Format("%d/%zu", s.spikes_ready_before_onset, r.spikes.size()).c_str(),
                   Lead(s.median_spike_lead_seconds).c_str());
-  }
+  };
+  for (int k = 0; k < kStrategyCount; ++k)
+    row(StrategyName(static_cast<Strategy>(k)), r.strategies[k]);
+  if (r.perfect_forecast) row("perfect_forecast", *r.perfect_forecast);
   return out;
 }
 
@@ -56,18 +69,9 @@ std::string BacktestJson(const BacktestResult& r, const std::string& trace_name)
   j["capacity_per_pod"] = r.capacity_per_pod;
   j["model"] = r.model_name;
   nlohmann::json strategies = nlohmann::json::object();
-  for (int k = 0; k < kStrategyCount; ++k) {
-    const StrategyResult& s = r.strategies[k];
-    strategies[StrategyName(static_cast<Strategy>(k))] = {
-        {"unserved_fraction", s.unserved_fraction},
-        {"underprovisioned_seconds", s.underprovisioned_seconds},
-        {"pod_seconds", s.pod_seconds},
-        {"max_replicas_used", s.max_replicas_used},
-        {"scale_events", s.scale_events},
-        {"spikes_ready_before_onset", s.spikes_ready_before_onset},
-        {"median_spike_lead_seconds", OptionalJson(s.median_spike_lead_seconds)},
-    };
-  }
+  for (int k = 0; k < kStrategyCount; ++k)
+    strategies[StrategyName(static_cast<Strategy>(k))] = StrategyJson(r.strategies[k]);
+  if (r.perfect_forecast) strategies["perfect_forecast"] = StrategyJson(*r.perfect_forecast);
   j["strategies"] = std::move(strategies);
   nlohmann::json spikes = nlohmann::json::array();
   for (const SpikeResult& s : r.spikes) {

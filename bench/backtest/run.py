@@ -31,7 +31,8 @@ def run_backtest(binary, trace, extra):
     folder, name = os.path.split(os.path.abspath(trace))
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         started = time.monotonic()
-        proc = subprocess.run([binary, "backtest", "--trace", name, "--json", out.name] + extra,
+        proc = subprocess.run([binary, "backtest", "--trace", name, "--json", out.name,
+                               "--perfect-forecast"] + extra,
                               capture_output=True, text=True, cwd=folder)
         seconds = time.monotonic() - started
         if proc.returncode != 0:
@@ -62,7 +63,7 @@ def table(results):
              "|---|---:|---|---:|---:|---:|---:|---:|"]
     for name, (j, days, seconds) in results.items():
         reactive_pods = j["strategies"]["reactive"]["pod_seconds"]
-        for k, s in enumerate(STRATEGIES):
+        for k, s in enumerate(STRATEGIES + ["perfect_forecast"]):
             r = j["strategies"][s]
             lines.append(
                 f"| {name if k == 0 else ''} | {f'{days:.2f}' if k == 0 else ''} | {s} "
@@ -113,6 +114,38 @@ def synthetic_month(path):
             weekly = 0.6 if (m // 1440) % 7 >= 5 else 1.0
             spike = 600 if 570 <= minute < 575 else 0
             f.write(f"{1700000000 + 60 * m},{(daily + spike) * weekly * (0.8 + 0.4 * noise):.0f}\n")
+
+
+def perfect_forecast_table(a, results):
+    """prescale's decision on the true future demand (--perfect-forecast) at the policy's hold
+    and without it: the cost of the decision rule alone, which every model's cost sits above."""
+    with open(os.path.join(HERE, "spy-calendar.yaml")) as f:
+        no_hold = f.read().replace("scale_down_hold: 5m", "scale_down_hold: 0s")
+    lines = ["", "## The decision rule without forecast error", "",
+             "`perfect_forecast`: the default policy's decision (maximum over [now, now + lead], "
+             "never below the observed value, the hold) on the true demand instead of a "
+             "q-forecast. Pod-seconds x reactive; the goal is <= 1.15.", "",
+             "| trace | prescale | perfect_forecast, hold 5m | perfect_forecast, hold 0s "
+             "| perfect_forecast unserved, spikes ready |",
+             "|---|---:|---:|---:|---:|"]
+    with tempfile.TemporaryDirectory() as tmp:
+        config = os.path.join(tmp, "policy.yaml")
+        with open(config, "w") as f:
+            f.write(no_hold)
+        for name, (j, days, _) in results.items():
+            if days < 2:
+                continue
+            extra = ["--config", config] + ([] if name == SPY else ["--no-events"])
+            j0, _ = run_backtest(a.bin, os.path.join(a.data, name), extra)
+            st, st0 = j["strategies"], j0["strategies"]
+            pf = st["perfect_forecast"]
+            lines.append(
+                f"| {name} | {st['prescale']['pod_seconds'] / st['reactive']['pod_seconds']:.3f} "
+                f"| {pf['pod_seconds'] / st['reactive']['pod_seconds']:.3f} "
+                f"| {st0['perfect_forecast']['pod_seconds'] / st0['reactive']['pod_seconds']:.3f} "
+                f"| {100 * pf['unserved_fraction']:.3f} %, "
+                f"{pf['spikes_ready_before_onset']}/{len(j['spikes'])} |")
+    return lines
 
 
 def sensitivity_table(a, traces):
@@ -204,6 +237,7 @@ def main():
         goals.append((f"30-day 1-minute backtest (synthetic) in {seconds:.1f} s < 10 s",
                       seconds < 10))
 
+    perfect = perfect_forecast_table(a, results)
     sensitivity = sensitivity_table(a, traces) if a.sensitivity else []
 
     report = ["# Backtests of ../shared/data (bench/backtest/run.py)", "",
@@ -215,7 +249,7 @@ def main():
               "ready; missed spikes count as -600 s in the median.", "",
               table(results), "", "## Goals (issue 5)", ""]
     report += [f"- [{'x' if ok else ' '}] {text}" for text, ok in goals]
-    report += sensitivity
+    report += perfect + sensitivity
     with open(a.out, "w") as f:
         f.write("\n".join(report) + "\n")
     print("\n".join(report))

@@ -47,6 +47,22 @@ TEST(BacktestReportTest, JsonHasTheContractKeys) {
   EXPECT_EQ(j["capacity_per_pod"], 10);
 }
 
+TEST(BacktestReportTest, PerfectForecastIsReportedOnlyWhenRun) {
+  BacktestResult r = SmallResult();
+  EXPECT_FALSE(
+      nlohmann::json::parse(BacktestJson(r, "t.csv"))["strategies"].contains("perfect_forecast"));
+  EXPECT_EQ(FormatBacktestTable(r, "t.csv").find("perfect_forecast"), std::string::npos);
+  r.perfect_forecast = StrategyResult{};
+  r.perfect_forecast->unserved_fraction = 0.002;
+  r.perfect_forecast->median_spike_lead_seconds = 30;
+  const auto j = nlohmann::json::parse(BacktestJson(r, "t.csv"));
+  EXPECT_DOUBLE_EQ(j["strategies"]["perfect_forecast"]["unserved_fraction"].get<double>(), 0.002);
+  EXPECT_EQ(j["strategies"]["perfect_forecast"]["median_spike_lead_seconds"], 30);
+  const std::string table = FormatBacktestTable(r, "t.csv");
+  EXPECT_NE(table.find("perfect_forecast    0.200%"), std::string::npos) << table;
+  EXPECT_NE(table.find("+30s"), std::string::npos);
+}
+
 TEST(BacktestReportTest, SeriesCsvStartsWithTheContractColumns) {
   const std::string csv = BacktestSeriesCsv(SmallResult());
   EXPECT_EQ(csv.rfind("t,demand,observed,forecast,replicas_reactive,ready_reactive,"

@@ -123,6 +123,36 @@ TEST(BacktestTest, SpikesAndLeadsMatchHandComputation) {
   EXPECT_EQ(r.model_name, "yesterday");
 }
 
+TEST(BacktestTest, PerfectForecastIsTheDecisionOnTheTrueDemand) {
+  BacktestOptions o = Options();
+  auto without = RunBacktest(SpikyTrace(), o);
+  ASSERT_TRUE(std::holds_alternative<BacktestResult>(without));
+  EXPECT_FALSE(std::get<BacktestResult>(without).perfect_forecast);
+
+  o.perfect_forecast = true;
+  auto out = RunBacktest(SpikyTrace(), o);
+  ASSERT_TRUE(std::holds_alternative<BacktestResult>(out));
+  const BacktestResult& r = std::get<BacktestResult>(out);
+  ASSERT_TRUE(r.perfect_forecast);
+  const StrategyResult& perfect = *r.perfect_forecast;
+  // Even the first day's spike: the sync at T-60 sees it in [now, now + lead], 50 pods are
+  // ready at T-30, and nothing is ever short.
+  EXPECT_EQ(perfect.spikes_ready_before_onset, 3);
+  EXPECT_EQ(perfect.median_spike_lead_seconds, 30);
+  EXPECT_EQ(perfect.unserved_fraction, 0);
+  EXPECT_EQ(perfect.underprovisioned_seconds, 0);
+  // From the second day on, the periodic model is a perfect forecast too. On the first day
+  // prescale's model asks for the 45 extra pods at T+60 (the spike bucket seen), the perfect
+  // forecast at T-60; both scale down alike, as the observed spike holds the served value
+  // up to T+31m. So they differ by 45 pods for 120 s.
+  const StrategyResult& prescale = Of(r, Strategy::kPrescale);
+  EXPECT_EQ(prescale.underprovisioned_seconds, 90);
+  EXPECT_DOUBLE_EQ(perfect.pod_seconds - prescale.pod_seconds, 45.0 * 120);
+  // The prescale strategy's own figures do not change when perfect_forecast runs beside it.
+  EXPECT_EQ(prescale.pod_seconds,
+            Of(std::get<BacktestResult>(without), Strategy::kPrescale).pod_seconds);
+}
+
 TEST(BacktestTest, CapacityDefaultsToThe999thPercentileOverMaxReplicas) {
   BacktestOptions o = Options();
   o.deployment.capacity_per_pod.reset();

@@ -94,6 +94,19 @@ TEST_F(CliTest, BacktestWritesTheJsonDocument) {
   EXPECT_EQ(j["strategies"]["reactive"]["spikes_ready_before_onset"], 0);
   EXPECT_DOUBLE_EQ(j["capacity_per_pod"].get<double>(), 10);  // 500 / 50 replicas
   EXPECT_NE(r.err.find("oracle"), std::string::npos);
+  EXPECT_FALSE(j["strategies"].contains("perfect_forecast"));
+}
+
+TEST_F(CliTest, BacktestPerfectForecastIsReadyForEverySpike) {
+  const std::string trace = Write("t.csv", HourTrace());
+  const Result r = Run("backtest --trace " + trace + " --json - --model naive --perfect-forecast");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& perfect = j["strategies"]["perfect_forecast"];
+  EXPECT_EQ(perfect["spikes_ready_before_onset"], j["spikes"].size());
+  EXPECT_LT(perfect["unserved_fraction"].get<double>(),
+            j["strategies"]["reactive"]["unserved_fraction"].get<double>());
+  EXPECT_NE(r.err.find("perfect_forecast"), std::string::npos);
 }
 
 TEST_F(CliTest, BacktestRejectsBadInputWithExit2) {
