@@ -328,6 +328,7 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
   result.model_name = prescale.model_name();
   std::optional<Run> perfect;
   if (o.perfect_forecast) {
+    // A second decision state of the same policy (whose calendar loaded above).
     PerfectForecastSource source(tl, std::move(*ServedForecast::Create(policy, &why)));
     perfect = SimulateHpa(tl, o, capacity, source);
   }

@@ -2,7 +2,8 @@
 // Deployment scaled by the HPA model under four strategies that see the same data: reactive
 // (the latest observed bucket), seasonal_naive (also the buckets one day earlier over the lead
 // window), prescale (the decision on a forecasting model's q-forecast) and oracle (knows the
-// future; each pod starts exactly pod-startup before it is needed). Pure computation: no I/O,
+// future; each pod starts exactly pod-startup before it is needed); on request also
+// perfect_forecast (prescale's decision on the true future demand). Pure computation: no I/O,
 // no clocks; thread-safe as long as the model factory is.
 #pragma once
 
