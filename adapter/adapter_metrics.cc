@@ -1,5 +1,6 @@
 #include "adapter/adapter_metrics.h"
 
+#include "adapter/prometheus_client.h"
 #include "common/build_info.h"
 
 namespace prescale::adapter {
@@ -90,9 +91,8 @@ AdapterMetrics::AdapterMetrics(p::Registry& r, const policies::Config& config)
 void AdapterMetrics::AddPolicy(const policies::Policy& policy) {
   const p::Labels labels{{"policy", policy.name}};
   samples_fetched_.Add(labels);
-  for (const char* reason :
-       {"unreachable", "timeout", "http_error", "bad_response", "invalid_sample"})
-    prometheus_errors_.Add({{"policy", policy.name}, {"reason", reason}});
+  for (const PrometheusError::Reason reason : kAllPrometheusErrorReasons)
+    prometheus_errors_.Add({{"policy", policy.name}, {"reason", ReasonLabel(reason)}});
   data_age_.Add(labels);
   stale_.Add(labels);
   forecast_mae_.Add(labels);

@@ -8,7 +8,7 @@
 
 #include "adapter/series_history.h"
 #include "policies/decision.h"
-#include "policies/served_forecast.h"
+#include "policies/model_spec.h"
 
 namespace prescale::adapter {
 
@@ -18,8 +18,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
 int64_t FloorDiv(double t, double step) {
   return static_cast<int64_t>(std::floor(t / step + 1e-9));
@@ -40,17 +38,6 @@ uint64_t StableHash(const apiserver::Labels& labels) {
     add(v);
   }
   return h;
-}
-
-fc::ModelSpec SpecFor(const policies::Policy& p) {
-  fc::ModelSpec spec;
-  spec.model = p.model;
-  spec.step_seconds = Seconds(p.step);
-  spec.seasonality_seconds.clear();
-  for (Duration d : p.seasonality) spec.seasonality_seconds.push_back(Seconds(d));
-  for (const auto& e : p.events) spec.events.push_back({e.name, e.schedule, e.timezone});
-  spec.lead_seconds = Seconds(p.lead);
-  return spec;
 }
 
 }  // namespace
@@ -90,34 +77,34 @@ struct PolicyRunner::SeriesState {
 
 std::variant<std::unique_ptr<PolicyRunner>, std::string> PolicyRunner::Create(
     policies::Policy policy, RunnerOptions options) {
-  fc::ModelSpec spec = SpecFor(policy);
+  fc::ModelSpec spec = policies::ModelSpecFor(policy, ToSeconds(policy.step));
   auto probe = fc::MakeModel(spec);
   if (auto* e = std::get_if<fc::ModelError>(&probe))
     return "policy " + policy.name + ": " + e->message;
   std::string why;
-  if (!policies::ServedForecast::Create(policy, &why)) return "policy " + policy.name + ": " + why;
+  std::optional<policies::ServedForecast> served = policies::ServedForecast::Create(policy, &why);
+  if (!served) return "policy " + policy.name + ": " + why;
   return std::unique_ptr<PolicyRunner>(
-      new PolicyRunner(std::move(policy), options, std::move(spec)));
+      new PolicyRunner(std::move(policy), options, std::move(spec), std::move(*served)));
 }
 
-PolicyRunner::PolicyRunner(policies::Policy policy, RunnerOptions options, fc::ModelSpec spec)
+PolicyRunner::PolicyRunner(policies::Policy policy, RunnerOptions options, fc::ModelSpec spec,
+                           policies::ServedForecast served)
     : policy_(std::move(policy)),
       options_(options),
       spec_(std::move(spec)),
-      step_(Seconds(policy_.step)) {
+      served_prototype_(std::move(served)),
+      step_(ToSeconds(policy_.step)) {
   options_.overlap_steps = std::max(0, options_.overlap_steps);
   options_.chunk_points = std::clamp(options_.chunk_points, 1, 11000);
   history_steps_ =
-      std::max<int64_t>(1, static_cast<int64_t>(std::ceil(Seconds(policy_.history) / step_)));
+      std::max<int64_t>(1, static_cast<int64_t>(std::ceil(ToSeconds(policy_.history) / step_)));
   refit_steps_ = std::max<int64_t>(
-      1, static_cast<int64_t>(std::llround(Seconds(options_.refit_period) / step_)));
-  const double replay = Seconds(policy_.scale_down_hold) + Seconds(policy_.lead);
+      1, static_cast<int64_t>(std::llround(ToSeconds(options_.refit_period) / step_)));
+  const double replay = ToSeconds(policy_.scale_down_hold) + ToSeconds(policy_.lead);
   window_steps_ = history_steps_ + refit_steps_ + static_cast<int64_t>(std::ceil(replay / step_)) +
                   options_.overlap_steps + 2;
-  horizon_ = [this] {
-    std::string ignored;
-    return policies::ServedForecast::Create(policy_, &ignored)->HorizonSteps(step_);
-  }();
+  horizon_ = served_prototype_.HorizonSteps(step_);
 }
 
 PolicyRunner::~PolicyRunner() = default;
@@ -173,7 +160,7 @@ void PolicyRunner::FetchSucceeded(double now) {
   last_success_ = now;
   last_error_.clear();
   if (Stale(now)) return;  // an outage of the source, not of single series: keep them all
-  const double horizon = now - Seconds(policy_.max_staleness);
+  const double horizon = now - ToSeconds(policy_.max_staleness);
   std::erase_if(series_,
                 [horizon](const auto& entry) { return entry.second->last_seen_time < horizon; });
 }
@@ -225,9 +212,8 @@ void PolicyRunner::AdvanceSeries(SeriesState& s, double now) {
     return;
   if (!s.model) {
     s.model = std::get<std::unique_ptr<fc::Model>>(fc::MakeModel(spec_));
-    std::string ignored;  // Create() checked the calendar
-    s.served = policies::ServedForecast::Create(policy_, &ignored);
-    const double replay = Seconds(policy_.scale_down_hold) + Seconds(policy_.lead);
+    s.served = served_prototype_;
+    const double replay = ToSeconds(policy_.scale_down_hold) + ToSeconds(policy_.lead);
     const int64_t limit = std::min(upto, FloorDiv(now - replay, step_) - 1);
     int64_t start = limit - Mod(limit + s.phase, refit_steps_);
     start = std::clamp(start, std::max(s.first_data, s.history.first()), upto);
@@ -275,7 +261,7 @@ double PolicyRunner::ServedForecastValue(const SeriesState& s, double now) const
   if (now_k - (s.model_seen + 1) <= 2) return s.decision;
   const double at = static_cast<double>(now_k) * step_;
   const auto [first, last] = policies::ForecastSteps(at, static_cast<double>(s.model_seen) * step_,
-                                                     step_, Seconds(policy_.lead));
+                                                     step_, ToSeconds(policy_.lead));
   const std::vector<fc::ForecastPoint> path =
       s.model->Forecast(std::min(last, 100000), policy_.quantile);
   policies::ServedForecast provisional = *s.served;
@@ -293,7 +279,7 @@ void PolicyRunner::AppendServed(double now, std::vector<ServedMetric>* out,
                             (last_error_.empty() ? "" : ": " + last_error_);
     observed.state = forecast.state = ServedMetric::State::kNoData;
     observed.unavailable_reason = forecast.unavailable_reason = why;
-  } else if (age > Seconds(policy_.max_staleness)) {  // Stale(now), without a second scan
+  } else if (age > ToSeconds(policy_.max_staleness)) {  // Stale(now), without a second scan
     const std::string why = "the data of policy " + policy_.name + " is " +
                             std::to_string(static_cast<int64_t>(age)) +
                             " s old, more than its max_staleness" +
@@ -332,7 +318,7 @@ double PolicyRunner::DataAge(double now) const {
 }
 
 bool PolicyRunner::Stale(double now) const {
-  return backfilled_ && DataAge(now) > Seconds(policy_.max_staleness);
+  return backfilled_ && DataAge(now) > ToSeconds(policy_.max_staleness);
 }
 
 RunnerStats PolicyRunner::stats() const {

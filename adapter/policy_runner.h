@@ -28,6 +28,7 @@
 #include "common/duration.h"
 #include "forecasting/model.h"
 #include "policies/policy.h"
+#include "policies/served_forecast.h"
 
 namespace prescale::adapter {
 
@@ -110,7 +111,8 @@ class PolicyRunner {
 
  private:
   struct SeriesState;
-  PolicyRunner(policies::Policy policy, RunnerOptions options, forecasting::ModelSpec spec);
+  PolicyRunner(policies::Policy policy, RunnerOptions options, forecasting::ModelSpec spec,
+               policies::ServedForecast served);
   void AdvanceSeries(SeriesState& s, double now);
   void FitAt(SeriesState& s, int64_t k);
   void DecideAt(SeriesState& s, int64_t k);
@@ -120,6 +122,7 @@ class PolicyRunner {
   policies::Policy policy_;
   RunnerOptions options_;
   forecasting::ModelSpec spec_;
+  policies::ServedForecast served_prototype_;  // each new series' decision state starts as this
   double step_;
   int64_t history_steps_;
   int64_t refit_steps_;

@@ -100,18 +100,20 @@ class PrometheusClient::Impl {
     if (result.failed_before_answer && result.reused) result = RunExchange(req);
     if (!result.error.empty()) {
       const bool timeout = result.ec == beast::error::timeout;
-      return PrometheusError{timeout ? "timeout" : "connect",
-                             std::string(timeout ? "timed out: " : "") + result.error, 0};
+      return PrometheusError{
+          timeout ? PrometheusError::Reason::kTimeout : PrometheusError::Reason::kConnect,
+          std::string(timeout ? "timed out: " : "") + result.error, 0};
     }
     bytes_received_ += result.body.size();
     const int status = result.status;
-    if (status >= 500) return PrometheusError{"http_5xx", ErrorExcerpt(result.body), status};
+    if (status >= 500)
+      return PrometheusError{PrometheusError::Reason::kHttp5xx, ErrorExcerpt(result.body), status};
     if (status >= 400 || status < 200 || status >= 300)
-      return PrometheusError{"http_4xx", ErrorExcerpt(result.body), status};
+      return PrometheusError{PrometheusError::Reason::kHttp4xx, ErrorExcerpt(result.body), status};
     result.body.reserve(result.body.size() + simdjson::SIMDJSON_PADDING);
     std::variant<std::vector<Series>, ParseError> parsed = ParseQueryResponse(result.body);
     if (auto* e = std::get_if<ParseError>(&parsed))
-      return PrometheusError{"bad_response", e->message, status};
+      return PrometheusError{PrometheusError::Reason::kBadResponse, e->message, status};
     return std::move(std::get<std::vector<Series>>(parsed));
   }
 
@@ -131,11 +133,13 @@ class PrometheusClient::Impl {
     if (options_.token_file.empty()) return std::nullopt;
     const FileStamp stamp = StampOf(options_.token_file);
     if (!stamp.exists)
-      return PrometheusError{"token", "cannot read the token file " + options_.token_file, 0};
+      return PrometheusError{PrometheusError::Reason::kToken,
+                             "cannot read the token file " + options_.token_file, 0};
     if (!(stamp == token_stamp_) || token_.empty()) {
       std::optional<std::string> token = ReadBearerToken(options_.token_file);
       if (!token)
-        return PrometheusError{"token", "cannot read the token file " + options_.token_file, 0};
+        return PrometheusError{PrometheusError::Reason::kToken,
+                               "cannot read the token file " + options_.token_file, 0};
       token_ = std::move(*token);
       token_stamp_ = stamp;
     }
@@ -268,23 +272,22 @@ QueryResult PrometheusClient::Query(std::string_view query, double time) {
 
 uint64_t PrometheusClient::bytes_received() const { return impl_->bytes_received(); }
 
-QueryResult FetchRange(PrometheusClient& client, std::string_view query, double start, double end,
-                       double step, int max_points) {
-  max_points = std::clamp(max_points, 1, kMaxPointsPerQuery);
-  std::map<apiserver::Labels, std::vector<Sample>> merged;
-  for (double chunk_start = start; chunk_start <= end; chunk_start += max_points * step) {
-    const double chunk_end = std::min(end, chunk_start + (max_points - 1) * step);
-    QueryResult part = client.QueryRange(query, chunk_start, chunk_end, step);
-    if (auto* e = std::get_if<PrometheusError>(&part)) return std::move(*e);
-    for (Series& s : std::get<std::vector<Series>>(part)) {
-      std::vector<Sample>& samples = merged[std::move(s.labels)];
-      samples.insert(samples.end(), s.samples.begin(), s.samples.end());
-    }
+const char* ReasonLabel(PrometheusError::Reason reason) {
+  switch (reason) {
+    case PrometheusError::Reason::kConnect:
+      return "connect";
+    case PrometheusError::Reason::kTimeout:
+      return "timeout";
+    case PrometheusError::Reason::kHttp4xx:
+      return "http_4xx";
+    case PrometheusError::Reason::kHttp5xx:
+      return "http_5xx";
+    case PrometheusError::Reason::kBadResponse:
+      return "bad_response";
+    case PrometheusError::Reason::kToken:
+      return "token";
   }
-  std::vector<Series> out;
-  out.reserve(merged.size());
-  for (auto& [labels, samples] : merged) out.push_back(Series{labels, std::move(samples)});
-  return out;
+  return "unknown";
 }
 
 }  // namespace prescale::adapter

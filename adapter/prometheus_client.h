@@ -25,12 +25,32 @@ struct PrometheusClientOptions {
 };
 
 struct PrometheusError {
-  // A stable, low-cardinality label for metrics: "connect", "timeout", "http_4xx",
-  // "http_5xx", "bad_response", "token".
-  std::string reason;
+  enum class Reason {
+    kConnect,      // cannot connect, or the connection broke
+    kTimeout,      // no complete answer within the timeout
+    kHttp4xx,      // the query was rejected: retrying the same query will not help
+    kHttp5xx,      // the server failed
+    kBadResponse,  // an answer that is not a valid query result
+    kToken,        // the bearer token file cannot be read
+  };
+  Reason reason = Reason::kConnect;
   std::string message;  // for logs; never contains the token
   int http_status = 0;
+
+  // A failure of the source itself (unreachable, slow, failing, no credentials) rather than of
+  // one query: other queries to it would fail the same way.
+  bool SourceFailure() const {
+    return reason != Reason::kHttp4xx && reason != Reason::kBadResponse;
+  }
 };
+
+// The stable, low-cardinality label of metrics and logs: "connect", "timeout", "http_4xx",
+// "http_5xx", "bad_response", "token".
+const char* ReasonLabel(PrometheusError::Reason reason);
+inline constexpr PrometheusError::Reason kAllPrometheusErrorReasons[] = {
+    PrometheusError::Reason::kConnect,     PrometheusError::Reason::kTimeout,
+    PrometheusError::Reason::kHttp4xx,     PrometheusError::Reason::kHttp5xx,
+    PrometheusError::Reason::kBadResponse, PrometheusError::Reason::kToken};
 
 using QueryResult = std::variant<std::vector<Series>, PrometheusError>;
 
@@ -42,7 +62,7 @@ class PrometheusClient {
   ~PrometheusClient();
 
   // Evaluates `query` at start, start + step, ... <= end (Unix seconds). The caller keeps the
-  // range within Prometheus' limit of 11,000 points per series (see FetchRange).
+  // range within kMaxPointsPerQuery.
   QueryResult QueryRange(std::string_view query, double start, double end, double step);
 
   // Evaluates `query` at `time`.
@@ -59,11 +79,5 @@ class PrometheusClient {
 
 // Prometheus refuses more than 11,000 points per series in one query_range.
 inline constexpr int kMaxPointsPerQuery = 11000;
-
-// QueryRange over [start, end] in chunks of at most `max_points` points per series, merged per
-// label set (a series absent from some chunks is kept with the samples it has). Stops at the
-// first error.
-QueryResult FetchRange(PrometheusClient& client, std::string_view query, double start, double end,
-                       double step, int max_points);
 
 }  // namespace prescale::adapter

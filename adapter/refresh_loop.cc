@@ -3,7 +3,6 @@
 #include <malloc.h>
 
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
 
 #include "common/log.h"
@@ -16,28 +15,9 @@ double UnixSeconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-// What makes two policies serve the same values; their `backtest` sections do not matter here.
-std::string Fingerprint(const policies::Policy& p) {
-  std::ostringstream s;
-  s << p.name << '\n'
-    << p.query << '\n'
-    << p.step.count() << ' ' << p.history.count() << ' ' << p.lead.count() << ' ' << p.quantile
-    << ' ' << p.model << ' ' << p.max_staleness.count() << ' ' << p.scale_down_hold.count() << '\n'
-    << p.observed_metric << ' ' << p.forecast_metric << '\n';
-  for (Duration d : p.seasonality) s << d.count() << ',';
-  for (const auto& e : p.events) s << '\n' << e.name << ' ' << e.schedule << ' ' << e.timezone;
-  return s.str();
-}
-
-bool SourceFailure(const PrometheusError& e) {
-  return e.reason == "connect" || e.reason == "timeout" || e.reason == "http_5xx" ||
-         e.reason == "token";
-}
-
 }  // namespace
 
 struct RefreshLoop::PolicySlot {
-  std::string fingerprint;
   std::unique_ptr<PolicyRunner> runner;
   int failures = 0;
   double next_attempt = 0;
@@ -77,7 +57,6 @@ std::variant<std::unique_ptr<RefreshLoop::Plan>, std::string> RefreshLoop::MakeP
     auto runner = PolicyRunner::Create(policy, options.runner);
     if (auto* e = std::get_if<std::string>(&runner)) return *e;
     auto slot = std::make_unique<PolicySlot>();
-    slot->fingerprint = Fingerprint(policy);
     slot->runner = std::move(std::get<std::unique_ptr<PolicyRunner>>(runner));
     plan->slots.push_back(std::move(slot));
   }
@@ -103,7 +82,7 @@ void RefreshLoop::Adopt(std::unique_ptr<Plan> plan) {
   // Keep the state of policies that did not change.
   for (auto& slot : plan->slots) {
     for (auto& old : slots_) {
-      if (old && old->fingerprint == slot->fingerprint) {
+      if (old && old->runner->policy().serving() == slot->runner->policy().serving()) {
         slot = std::move(old);
         break;
       }
@@ -203,22 +182,24 @@ bool RefreshLoop::Fetch(PolicySlot& slot, double now) {
     QueryResult result =
         client_->QueryRange(policy.query, range.start, range.end, runner.step_seconds());
     if (auto* e = std::get_if<PrometheusError>(&result)) {
-      metrics_.CountPrometheusError(policy.name, e->reason);
-      runner.FetchFailed(e->reason + ": " + e->message);
+      const char* reason = ReasonLabel(e->reason);
+      metrics_.CountPrometheusError(policy.name, reason);
+      runner.FetchFailed(reason + std::string(": ") + e->message);
       Backoff(slot, now);
-      slot.rejected = e->reason == "http_4xx";
+      slot.rejected = e->reason == PrometheusError::Reason::kHttp4xx;
       log::Warn("Prometheus query failed",
                 {{"policy", policy.name},
-                 {"reason", e->reason},
+                 {"reason", reason},
                  {"status", e->http_status},
                  {"error", e->message},
                  {"failures", slot.failures},
                  {"retry_in_seconds", std::round((slot.next_attempt - now) * 10) / 10}});
       // A long history may be too much for one query within the timeout: ask for less.
-      if (e->reason == "timeout" && plan.size() > 1 && runner.ShrinkChunks())
+      if (e->reason == PrometheusError::Reason::kTimeout && plan.size() > 1 &&
+          runner.ShrinkChunks())
         log::Info("fetching history in smaller queries",
                   {{"policy", policy.name}, {"points_per_query", runner.chunk_points()}});
-      return !SourceFailure(*e);
+      return !e->SourceFailure();
     }
     const auto& series = std::get<std::vector<Series>>(result);
     size_t samples = 0;

@@ -1,5 +1,7 @@
 #include "apiserver/cert_verifier.h"
 
+#include "common/read_file.h"
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -13,12 +15,10 @@
 namespace prescale::apiserver {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+std::string ReadFileOrThrow(const std::string& path) {
+  std::optional<std::string> text = ReadFile(path);
+  if (!text) throw std::runtime_error("cannot read " + path);
+  return std::move(*text);
 }
 
 // A store holding every certificate of a PEM bundle; null for empty input.
@@ -72,9 +72,10 @@ CertificateVerifier::CertificateVerifier(const std::string& client_ca_file,
                                          std::vector<std::string> allowed_front_proxy_names)
     : allowed_names_(std::move(allowed_front_proxy_names)) {
   if (!client_ca_file.empty())
-    client_ca_ = StoreFromPem(ReadFile(client_ca_file), "--client-ca-file " + client_ca_file);
+    client_ca_ =
+        StoreFromPem(ReadFileOrThrow(client_ca_file), "--client-ca-file " + client_ca_file);
   if (!front_proxy_ca_file.empty())
-    front_proxy_ca_ = StoreFromPem(ReadFile(front_proxy_ca_file),
+    front_proxy_ca_ = StoreFromPem(ReadFileOrThrow(front_proxy_ca_file),
                                    "--requestheader-client-ca-file " + front_proxy_ca_file);
 }
 

@@ -1,5 +1,7 @@
 #include "apiserver/kube_client.h"
 
+#include "common/read_file.h"
+
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <yaml-cpp/yaml.h>
@@ -29,14 +31,6 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 namespace {
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string Base64Decode(const std::string& in) {
   std::string out((in.size() / 4 + 1) * 3, '\0');

@@ -15,6 +15,9 @@ using Duration = std::chrono::milliseconds;
 // out of range. "0" and "0s" are zero. Thread-safe (pure).
 std::optional<Duration> ParseDuration(std::string_view text, std::string* error = nullptr);
 
+// `d` in seconds, e.g. for arithmetic on a step grid.
+inline double ToSeconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
 // The shortest Prometheus spelling of `d`, e.g. 90s -> "1m30s", 0 -> "0s".
 std::string FormatDuration(Duration d);
 

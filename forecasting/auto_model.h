@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "forecasting/intervals.h"
+#include "forecasting/calibrated_model.h"
 
 namespace prescale::forecasting {
 

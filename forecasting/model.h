@@ -30,30 +30,22 @@
 #include <variant>
 #include <vector>
 
-namespace prescale::forecasting {
+#include "forecasting/calendar.h"
 
-// A scheduled event, e.g. {"us_equities_open", "30 9 * * 1-5", "America/New_York"}. The
-// schedule is a 5-field cron expression (minute hour day-of-month month day-of-week; `*`,
-// lists `a,b`, ranges `a-b`, steps `*/n` and `a-b/n`; day-of-week 0-7 with 0 and 7 Sunday)
-// evaluated in the IANA time zone (system tzdata), so DST is handled.
-struct EventSpec {
-  std::string name;
-  std::string schedule;
-  std::string timezone = "UTC";
-};
+namespace prescale::forecasting {
 
 struct ModelSpec {
   // "auto" (the default: picks among candidates by out-of-sample error, see auto_model.h) or
   // one of KnownModelNames(): "naive", "seasonal_naive" (the value one first-period ago),
   // "ses", "holt" (damped trend), "holt_winters" (damped trend + classic seasonal of the first
   // period), "profile" (level + AR(1) + coarse multi-period seasonal profiles + event-aligned
-  // profiles, see profile_model.h), "ses+profile" (the mean of the two).
+  // profiles, see profile_core.h), "ses+profile" (the mean of the two).
   std::string model = "auto";
   double step_seconds = 60;  // bucket width, > 0
   // Seasonal periods in seconds, e.g. {86400, 604800}. Empty: no seasonality. Periods shorter
   // than two steps are ignored.
   std::vector<double> seasonality_seconds = {86400, 604800};
-  std::vector<EventSpec> events;
+  std::vector<EventSpec> events;  // scheduled events whose profiles the model learns
   // Hint: the forecast horizon that matters most (e.g. the policy's lead). "auto" scores
   // candidates at 1 step and at this horizon, and prediction intervals are calibrated up to it.
   double lead_seconds = 60;
@@ -99,5 +91,9 @@ std::variant<std::unique_ptr<Model>, ModelError> MakeModel(const ModelSpec& spec
 
 // "auto" followed by every named model, in the order above.
 std::vector<std::string> KnownModelNames();
+// The same, joined: "auto, naive, ...".
+std::string KnownModelList();
+// `unknown model "NAME" (known: auto, naive, ...)`: the error of MakeModel and check-config.
+std::string UnknownModelMessage(const std::string& name);
 
 }  // namespace prescale::forecasting

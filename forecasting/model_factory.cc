@@ -4,20 +4,14 @@
 #include "forecasting/auto_model.h"
 #include "forecasting/baselines.h"
 #include "forecasting/calendar.h"
+#include "forecasting/calibrated_model.h"
 #include "forecasting/ensemble.h"
 #include "forecasting/ets.h"
-#include "forecasting/intervals.h"
 #include "forecasting/model.h"
-#include "forecasting/profile_model.h"
+#include "forecasting/profile_core.h"
 
 namespace prescale::forecasting {
 namespace {
-
-const std::vector<std::string>& Names() {
-  static const std::vector<std::string> names = {
-      "auto", "naive", "seasonal_naive", "ses", "holt", "holt_winters", "profile", "ses+profile"};
-  return names;
-}
 
 // The shortest period of at least two steps, or 0.
 double FirstPeriod(const ModelSpec& spec) {
@@ -28,48 +22,92 @@ double FirstPeriod(const ModelSpec& spec) {
   return first;
 }
 
-std::unique_ptr<PointModel> MakeCore(const std::string& name, const ModelSpec& spec,
-                                     const std::vector<CronSchedule>& events) {
-  const double step = spec.step_seconds;
+using Events = std::vector<ScheduledEvent>;
+using CoreFactory = std::unique_ptr<PointModel> (*)(const ModelSpec&, const Events&);
+
+std::unique_ptr<PointModel> MakeProfile(const ModelSpec& spec, const Events& events) {
+  ProfileOptions options;
+  options.step_seconds = spec.step_seconds;
+  options.periods_seconds = spec.seasonality_seconds;
+  options.events = events;
+  return std::make_unique<ProfileCore>(options);
+}
+
+long SeasonSteps(const ModelSpec& spec) {
   const double period = FirstPeriod(spec);
-  const long season = period > 0 ? std::lround(period / step) : 0;
-  if (name == "naive") return std::make_unique<NaiveCore>();
-  if (name == "seasonal_naive") {
-    return std::make_unique<SeasonalNaiveCore>(season > 0 ? season : std::lround(86400 / step));
-  }
-  if (name == "ses") return std::make_unique<EtsCore>(false, 0);
-  if (name == "holt") return std::make_unique<EtsCore>(true, 0);
-  if (name == "holt_winters") return std::make_unique<EtsCore>(true, season);
-  if (name == "profile") {
-    ProfileOptions options;
-    options.step_seconds = step;
-    options.periods_seconds = spec.seasonality_seconds;
-    options.events = events;
-    return std::make_unique<ProfileCore>(options);
-  }
-  if (name == "ses+profile") {
-    std::vector<std::unique_ptr<PointModel>> members;
-    members.push_back(MakeCore("ses", spec, events));
-    members.push_back(MakeCore("profile", spec, events));
-    return std::make_unique<EnsembleCore>(name, std::move(members));
+  return period > 0 ? std::lround(period / spec.step_seconds) : 0;
+}
+
+// The named models, in KnownModelNames() order after "auto": the one list of them.
+constexpr std::pair<const char*, CoreFactory> kCores[] = {
+    {"naive",
+     [](const ModelSpec&, const Events&) -> std::unique_ptr<PointModel> {
+       return std::make_unique<NaiveCore>();
+     }},
+    {"seasonal_naive",
+     [](const ModelSpec& spec, const Events&) -> std::unique_ptr<PointModel> {
+       const long season = SeasonSteps(spec);
+       return std::make_unique<SeasonalNaiveCore>(
+           season > 0 ? season : std::lround(86400 / spec.step_seconds));
+     }},
+    {"ses",
+     [](const ModelSpec&, const Events&) -> std::unique_ptr<PointModel> {
+       return std::make_unique<EtsCore>(false, 0);
+     }},
+    {"holt",
+     [](const ModelSpec&, const Events&) -> std::unique_ptr<PointModel> {
+       return std::make_unique<EtsCore>(true, 0);
+     }},
+    {"holt_winters",
+     [](const ModelSpec& spec, const Events&) -> std::unique_ptr<PointModel> {
+       return std::make_unique<EtsCore>(true, SeasonSteps(spec));
+     }},
+    {"profile", MakeProfile},
+    {"ses+profile",
+     [](const ModelSpec& spec, const Events& events) -> std::unique_ptr<PointModel> {
+       std::vector<std::unique_ptr<PointModel>> members;
+       members.push_back(std::make_unique<EtsCore>(false, 0));
+       members.push_back(MakeProfile(spec, events));
+       return std::make_unique<EnsembleCore>("ses+profile", std::move(members));
+     }},
+};
+
+std::unique_ptr<PointModel> MakeCore(const std::string& name, const ModelSpec& spec,
+                                     const Events& events) {
+  for (const auto& [core_name, make] : kCores) {
+    if (name == core_name) return make(spec, events);
   }
   return nullptr;
 }
 
 }  // namespace
 
-std::vector<std::string> KnownModelNames() { return Names(); }
+std::vector<std::string> KnownModelNames() {
+  std::vector<std::string> names = {"auto"};
+  for (const auto& [name, make] : kCores) names.emplace_back(name);
+  return names;
+}
+
+std::string KnownModelList() {
+  std::string list;
+  for (const std::string& name : KnownModelNames()) list += (list.empty() ? "" : ", ") + name;
+  return list;
+}
+
+std::string UnknownModelMessage(const std::string& name) {
+  return "unknown model \"" + name + "\" (known: " + KnownModelList() + ")";
+}
 
 std::variant<std::unique_ptr<Model>, ModelError> MakeModel(const ModelSpec& spec) {
   if (!std::isfinite(spec.step_seconds) || spec.step_seconds <= 0) {
     return ModelError{"step must be a positive number of seconds"};
   }
-  std::vector<CronSchedule> events;
+  std::vector<ScheduledEvent> events;
   for (const EventSpec& e : spec.events) {
-    std::string error;
-    auto schedule = CronSchedule::Parse(e, &error);
-    if (!schedule) return ModelError{error};
-    events.push_back(*schedule);
+    CalendarError error;
+    std::optional<ScheduledEvent> event = ScheduledEvent::Create(e, &error);
+    if (!event) return ModelError{error.ToString()};
+    events.push_back(std::move(*event));
   }
   const double lead = std::isfinite(spec.lead_seconds) ? spec.lead_seconds : 0;
   const int lead_steps =
@@ -82,9 +120,7 @@ std::variant<std::unique_ptr<Model>, ModelError> MakeModel(const ModelSpec& spec
     return std::make_unique<AutoModel>(make, spec.step_seconds, FirstPeriod(spec));
   }
   if (MakeCore(spec.model, spec, events)) return std::unique_ptr<Model>(make(spec.model));
-  std::string known;
-  for (const std::string& n : Names()) known += (known.empty() ? "" : ", ") + n;
-  return ModelError{"unknown model \"" + spec.model + "\" (known: " + known + ")"};
+  return ModelError{UnknownModelMessage(spec.model)};
 }
 
 }  // namespace prescale::forecasting

@@ -1,6 +1,6 @@
 // Internal: the point-forecast core that every named model implements. CalibratedModel
-// (intervals.h) wraps a core with input sanitising, prediction intervals and output clamping to
-// make a public Model. Not thread-safe; cores are plain copyable values behind Clone().
+// (calibrated_model.h) wraps a core with input sanitising, prediction intervals and output clamping
+// to make a public Model. Not thread-safe; cores are plain copyable values behind Clone().
 #pragma once
 
 #include <memory>

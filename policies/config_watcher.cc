@@ -1,5 +1,7 @@
 #include "policies/config_watcher.h"
 
+#include "common/read_file.h"
+
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -7,19 +9,6 @@
 #include "common/log.h"
 
 namespace prescale::policies {
-namespace {
-
-// The whole file, or nullopt if it cannot be opened (e.g. mid-way through a non-atomic edit).
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return text.str();
-}
-
-}  // namespace
 
 ConfigWatcher::ConfigWatcher(std::string path, std::shared_ptr<const Config> initial,
                              OnConfig on_config, OnError on_error, Duration poll_interval)

@@ -26,7 +26,6 @@ Decider::Decider(Duration scale_down_hold)
 double Decider::Decide(const DecisionInput& in) {
   double candidate = Sanitize(in.observed);
   for (const double q : in.quantile_path) candidate = std::max(candidate, Sanitize(q));
-  last_candidate_ = candidate;
 
   // Keep the candidates of (now - hold, now]; the served value is their maximum.
   while (!candidates_.empty() && candidates_.front().first <= in.now - hold_seconds_) {

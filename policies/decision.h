@@ -34,14 +34,10 @@ class Decider {
   // inputs are ignored; the result is finite and >= 0.
   double Decide(const DecisionInput& in);
 
-  // The candidate of the last call, before hold and events: for audit logs.
-  double last_candidate() const { return last_candidate_; }
-
  private:
   double hold_seconds_;
   std::deque<std::pair<double, double>> candidates_;  // (time, candidate), time ascending
   double last_served_ = 0;
-  double last_candidate_ = 0;
 };
 
 }  // namespace prescale::policies

@@ -7,16 +7,9 @@
 #include <vector>
 
 #include "common/duration.h"
+#include "forecasting/calendar.h"
 
 namespace prescale::policies {
-
-// A calendar entry: a cron schedule (minute hour day-of-month month day-of-week) in an IANA
-// time zone, e.g. the 09:30 America/New_York open.
-struct CalendarEvent {
-  std::string name;
-  std::string schedule;
-  std::string timezone = "UTC";
-};
 
 // One autoscaling/v2 HPAScalingPolicy.
 struct ScalingPolicy {
@@ -33,6 +26,9 @@ struct ScalingRules {
   enum class Select { kMax, kMin, kDisabled };
   std::optional<Select> select_policy;
   std::optional<std::vector<ScalingPolicy>> policies;
+  // The metric ratio band around 1 within which this direction does not scale
+  // (HPAConfigurableTolerance); unset: the controller's --horizontal-pod-autoscaler-tolerance.
+  std::optional<double> tolerance;
 };
 
 struct Behavior {
@@ -51,7 +47,9 @@ struct BacktestSpec {
   std::optional<Behavior> behavior;  // nullopt: the HPA's legacy rule
 };
 
-struct Policy {
+// The keys that decide what a policy serves: two policies equal here serve the same values
+// (a reload keeps the state of such a policy).
+struct ServingKeys {
   std::string name;
   std::string query;
   Duration step = std::chrono::seconds(15);
@@ -60,12 +58,19 @@ struct Policy {
   double quantile = 0.9;
   std::string model = "auto";
   std::vector<Duration> seasonality;
-  std::vector<CalendarEvent> events;
+  std::vector<forecasting::EventSpec> events;
   Duration max_staleness = std::chrono::minutes(10);
   Duration scale_down_hold = std::chrono::minutes(5);
   std::string observed_metric;  // defaults to `name`
   std::string forecast_metric;  // defaults to `name` + "_forecast"
-  BacktestSpec backtest;
+
+  bool operator==(const ServingKeys&) const = default;
+};
+
+struct Policy : ServingKeys {
+  BacktestSpec backtest;  // what backtests simulate; serving ignores it
+
+  const ServingKeys& serving() const { return *this; }
 };
 
 struct PrometheusSettings {

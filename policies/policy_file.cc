@@ -1,16 +1,16 @@
 #include "policies/policy_file.h"
 
+#include "common/http_url.h"
+#include "common/read_file.h"
+#include "forecasting/calendar.h"
 #include "forecasting/model.h"
-#include "policies/calendar.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <tuple>
 
 namespace prescale::policies {
@@ -146,6 +146,17 @@ void ReadScalingRules(Reader& r, const YAML::Node& node, const std::string& path
     else
       r.Error(s, path + ".selectPolicy", "must be Max, Min or Disabled");
   }
+  if (const YAML::Node t = node["tolerance"]) {
+    // A Kubernetes Quantity: a plain number ("0.05") or milli-units ("50m").
+    const std::string text = t.IsScalar() ? t.Scalar() : "";
+    const bool milli = !text.empty() && text.back() == 'm';
+    double v = 0;
+    YAML::Node number(milli ? text.substr(0, text.size() - 1) : text);
+    if (!t.IsScalar() || !YAML::convert<double>::decode(number, v) || !std::isfinite(v) || v < 0)
+      r.Error(t, path + ".tolerance", "must be a non-negative quantity such as 0.05 or 50m");
+    else
+      out->tolerance = milli ? v / 1000 : v;
+  }
   if (const YAML::Node ps = node["policies"]) {
     if (!ps.IsSequence()) {
       r.Error(ps, path + ".policies", "must be a list");
@@ -231,7 +242,7 @@ void ReadBacktest(Reader& r, const YAML::Node& node, const std::string& path, Ba
 }
 
 void ReadEvents(Reader& r, const YAML::Node& node, const std::string& path,
-                std::vector<CalendarEvent>* out) {
+                std::vector<forecasting::EventSpec>* out) {
   if (!node.IsSequence()) {
     r.Error(node, path, "must be a list");
     return;
@@ -240,16 +251,18 @@ void ReadEvents(Reader& r, const YAML::Node& node, const std::string& path,
     const std::string p = path + "[" + std::to_string(i) + "]";
     if (!r.IsMap(node[i], p)) continue;
     r.CheckKeys(node[i], p, {"name", "schedule", "timezone"});
-    CalendarEvent e;
+    forecasting::EventSpec e;
     r.String(node[i], p, "name", &e.name, true);
     r.String(node[i], p, "schedule", &e.schedule, true);
     r.String(node[i], p, "timezone", &e.timezone);
     std::string why;
-    if (!e.schedule.empty() && !CronSchedule::Parse(e.schedule, &why))
+    // The parts of forecasting::ScheduledEvent::Create, checked apart to report both.
+    if (!e.schedule.empty() && !forecasting::CronSchedule::Parse(e.schedule, &why))
       r.Error(node[i]["schedule"], p + ".schedule", why);
-    if (node[i]["timezone"] && !e.timezone.empty() && !FindTimeZone(e.timezone, &why))
+    if (node[i]["timezone"] && !e.timezone.empty() &&
+        !forecasting::LocateTimeZone(e.timezone, &why))
       r.Error(node[i]["timezone"], p + ".timezone", why);
-    for (const CalendarEvent& earlier : *out) {
+    for (const forecasting::EventSpec& earlier : *out) {
       if (!e.name.empty() && earlier.name == e.name)
         r.Error(node[i]["name"], p + ".name", "duplicate event name " + e.name);
     }
@@ -282,13 +295,8 @@ void ReadPolicy(Reader& r, const YAML::Node& node, const std::string& path, Poli
       r.Error(q, path + ".quantile", "must be strictly between 0 and 1");
   }
   r.String(node, path, "model", &p->model);
-  if (node["model"] && !IsKnownModel(p->model)) {
-    std::string known;
-    for (const std::string& m : forecasting::KnownModelNames())
-      known += (known.empty() ? "" : ", ") + m;
-    r.Error(node["model"], path + ".model",
-            "unknown model \"" + p->model + "\" (known: " + known + ")");
-  }
+  if (node["model"] && !IsKnownModel(p->model))
+    r.Error(node["model"], path + ".model", forecasting::UnknownModelMessage(p->model));
   if (const YAML::Node s = node["seasonality"]) {
     if (!s.IsSequence()) {
       r.Error(s, path + ".seasonality", "must be a list of durations");
@@ -373,6 +381,10 @@ LoadResult ParseConfig(std::string_view yaml_text, const std::string& file_name)
     if (r.IsMap(prom, "prometheus")) {
       r.CheckKeys(prom, "prometheus", {"url", "timeout"});
       r.String(prom, "prometheus", "url", &config.prometheus.url);
+      std::string error;
+      if (prom["url"] && !ParseHttpUrl(config.prometheus.url, "the URL",
+                                       "use serve's --prometheus-token-file", &error))
+        r.Error(prom["url"], "prometheus.url", error);
       r.Dur(prom, "prometheus", "timeout", &config.prometheus.timeout);
     }
   }
@@ -405,15 +417,13 @@ LoadResult ParseConfig(std::string_view yaml_text, const std::string& file_name)
 }
 
 LoadResult LoadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  const std::optional<std::string> text = ReadFile(path);
+  if (!text) {
     LoadResult result;
     result.errors.push_back({path, 0, 0, "", "cannot read file"});
     return result;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseConfig(text.str(), path);
+  return ParseConfig(*text, path);
 }
 
 }  // namespace prescale::policies

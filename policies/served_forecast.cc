@@ -6,8 +6,13 @@
 namespace prescale::policies {
 
 std::optional<ServedForecast> ServedForecast::Create(const Policy& policy, std::string* error) {
-  auto calendar = EventCalendar::Create(policy.events, error);
-  if (!calendar) return std::nullopt;
+  forecasting::CalendarError why;
+  std::optional<forecasting::EventCalendar> calendar =
+      forecasting::EventCalendar::Create(policy.events, &why);
+  if (!calendar) {
+    *error = why.ToString();
+    return std::nullopt;
+  }
   return ServedForecast(std::chrono::duration<double>(policy.lead).count(), policy.scale_down_hold,
                         std::move(*calendar));
 }
@@ -30,11 +35,12 @@ double ServedForecast::Decide(double now, double last_seen_start, double step_se
 
 bool ServedForecast::EventWithinLead(double now) {
   if (calendar_.empty()) return false;
-  const auto from = static_cast<int64_t>(std::ceil(now));
-  const auto to = static_cast<int64_t>(std::floor(now + lead_seconds_));
+  // Occurrences fall on whole seconds (cron has minutes).
+  const double from = std::ceil(now);
+  const double to = std::floor(now + lead_seconds_);
   if (from < cached_from_ || to >= cached_until_) {
-    constexpr int64_t kCacheSeconds = 2 * 86400;
-    upcoming_ = calendar_.Occurrences(from, to + kCacheSeconds);
+    constexpr double kCacheSeconds = 2 * 86400;
+    upcoming_ = calendar_.OccurrencesBetween(from, to + kCacheSeconds);
     cached_from_ = from;
     cached_until_ = to + kCacheSeconds;
   }

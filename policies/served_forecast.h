@@ -3,14 +3,13 @@
 // calendar. One instance per series; not thread-safe (owned by the refresh loop).
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "forecasting/calendar.h"
 #include "forecasting/model.h"
-#include "policies/calendar.h"
 #include "policies/decision.h"
 #include "policies/policy.h"
 
@@ -31,22 +30,19 @@ class ServedForecast {
   double Decide(double now, double last_seen_start, double step_seconds, double observed,
                 std::span<const forecasting::ForecastPoint> path);
 
-  const Decider& decider() const { return decider_; }
-
  private:
-  ServedForecast(double lead_seconds, Duration hold, EventCalendar calendar)
+  ServedForecast(double lead_seconds, Duration hold, forecasting::EventCalendar calendar)
       : lead_seconds_(lead_seconds), decider_(hold), calendar_(std::move(calendar)) {}
 
   bool EventWithinLead(double now);
 
   double lead_seconds_;
   Decider decider_;
-  EventCalendar calendar_;
-  // Occurrences in [cached_from_, cached_until_), recomputed when time leaves that range.
-  std::vector<int64_t> upcoming_;
-  int64_t cached_from_ = INT64_MAX;
-  int64_t cached_until_ = INT64_MIN;
-  std::vector<double> quantiles_;  // scratch, reused across calls
+  forecasting::EventCalendar calendar_;
+  // Occurrences in [cached_from_, cached_until_], recomputed when time leaves that range.
+  std::vector<double> upcoming_;
+  double cached_from_ = 1, cached_until_ = 0;  // empty
+  std::vector<double> quantiles_;              // scratch, reused across calls
 };
 
 }  // namespace prescale::policies

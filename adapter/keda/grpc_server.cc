@@ -1,5 +1,7 @@
 #include "adapter/keda/grpc_server.h"
 
+#include "common/read_file.h"
+
 #include <absl/synchronization/mutex.h>
 #include <grpc/support/log.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -25,11 +27,9 @@ constexpr const char* kServiceName = "externalscaler.ExternalScaler";
 constexpr unsigned kCertificateRefreshSeconds = 5;
 
 void CheckPem(const std::string& file, const char* what, const char* marker) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  if (!in || !(text << in.rdbuf()))
-    throw std::runtime_error(std::string(what) + " " + file + ": cannot be read");
-  if (text.str().find(marker) == std::string::npos)
+  const std::optional<std::string> text = ReadFile(file);
+  if (!text) throw std::runtime_error(std::string(what) + " " + file + ": cannot be read");
+  if (text->find(marker) == std::string::npos)
     throw std::runtime_error(std::string(what) + " " + file + ": no PEM " +
                              std::string(marker).substr(11) + " in it");
 }

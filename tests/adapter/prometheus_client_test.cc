@@ -84,7 +84,7 @@ TEST(PrometheusClientTest, TypedErrors) {
     fake.SetMode(mode);
     QueryResult r = client->QueryRange("q", 0, 60, 15);
     ASSERT_TRUE(std::holds_alternative<PrometheusError>(r)) << reason;
-    EXPECT_EQ(std::get<PrometheusError>(r).reason, reason);
+    EXPECT_EQ(ReasonLabel(std::get<PrometheusError>(r).reason), reason);
   }
   // The client recovers on a fresh connection once the server answers again.
   fake.SetMode(FakePrometheus::Mode::kPassThrough);
@@ -93,7 +93,7 @@ TEST(PrometheusClientTest, TypedErrors) {
   auto orphan = Client("http://127.0.0.1:1");
   QueryResult refused = orphan->Query("q", 0);
   ASSERT_TRUE(std::holds_alternative<PrometheusError>(refused));
-  EXPECT_EQ(std::get<PrometheusError>(refused).reason, "connect");
+  EXPECT_EQ(std::get<PrometheusError>(refused).reason, PrometheusError::Reason::kConnect);
 }
 
 }  // namespace

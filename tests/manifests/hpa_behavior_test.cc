@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
-#include "policies/hpa_model.h"
+#include "policies/backtest/hpa_model.h"
 #include "policies/policy_file.h"
 
 namespace prescale::policies {

@@ -43,6 +43,28 @@ std::string OnlyError(const std::string& yaml) {
 
 constexpr char kHead[] = "policies:\n  - name: p\n    query: up\n";  // lines 1-3
 
+TEST(PolicyFileTest, BehaviorToleranceIsAQuantity) {
+  const std::string behavior =
+      std::string(kHead) +
+      "    backtest:\n      behavior:\n        scaleUp: {tolerance: 0.05}\n"
+      "        scaleDown: {tolerance: 150m}\n";
+  const LoadResult r = ParseConfig(behavior, "p.yaml");
+  ASSERT_TRUE(r.config) << r.errors.front().ToString();
+  const Behavior& b = *r.config->policies[0].backtest.behavior;
+  EXPECT_DOUBLE_EQ(*b.scale_up->tolerance, 0.05);
+  EXPECT_DOUBLE_EQ(*b.scale_down->tolerance, 0.15);
+  EXPECT_EQ(OnlyError(std::string(kHead) +
+                      "    backtest:\n      behavior:\n        scaleUp: {tolerance: -1}\n"),
+            "p.yaml:6:30: policies[0].backtest.behavior.scaleUp.tolerance: must be a "
+            "non-negative quantity such as 0.05 or 50m");
+}
+
+TEST(PolicyFileTest, PrometheusUrlIsCheckedAsTheClientChecksIt) {
+  EXPECT_EQ(OnlyError("prometheus:\n  url: ftp://x\npolicies: [{name: p, query: up}]\n"),
+            "p.yaml:2:8: prometheus.url: the URL must start with http:// or https://, got "
+            "\"ftp://x\"");
+}
+
 TEST(PolicyFileTest, UnknownKeyPointsAtTheKey) {
   EXPECT_EQ(OnlyError(std::string(kHead) + "    lead_time: 60s\n"),
             "p.yaml:4:5: policies[0].lead_time: unknown key");

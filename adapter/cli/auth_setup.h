@@ -1,0 +1,34 @@
+// Builds the authentication and authorization of `serve` from its flags: client CAs, the
+// front-proxy settings (from flags, else from the cluster's extension-apiserver-authentication
+// ConfigMap), and the delegated TokenReview/SubjectAccessReview clients (from the kubeconfig
+// flags, else the in-cluster service account).
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+
+#include "adapter/cli/serve_options.h"
+#include "apiserver/authenticator.h"
+#include "apiserver/authorizer.h"
+#include "apiserver/cert_verifier.h"
+
+namespace prescale::cli {
+
+// A start-up failure with the exit status it deserves (2: bad flags or files, 1: the cluster
+// could not be reached).
+struct SetupError : std::runtime_error {
+  SetupError(int exit_code, const std::string& message)
+      : std::runtime_error(message), exit_code(exit_code) {}
+  int exit_code;
+};
+
+struct AuthComponents {
+  std::unique_ptr<apiserver::CertificateVerifier> verifier;
+  std::unique_ptr<apiserver::Authenticator> authenticator;
+  std::unique_ptr<apiserver::Authorizer> authorizer;
+};
+
+// Throws SetupError.
+AuthComponents BuildAuth(const ServeOptions& options);
+
+}  // namespace prescale::cli

@@ -1,0 +1,141 @@
+// `prescale backtest` (docs/backtest.md): replays a demand trace through reactive, seasonal-naive,
+// prescale and oracle scaling and reports unserved demand, cost and spike leads.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <optional>
+#include <tuple>
+
+#include "adapter/cli/commands.h"
+#include "adapter/cli/offline_inputs.h"
+#include "common/duration.h"
+#include "forecasting/model.h"
+#include "forecasting/trace.h"
+#include "policies/backtest/backtest.h"
+#include "policies/backtest/plot.h"
+#include "policies/backtest/report.h"
+#include "policies/model_spec.h"
+
+namespace prescale::cli {
+namespace {
+
+namespace fc = prescale::forecasting;
+
+struct BacktestFlags {
+  std::string trace, config, policy, json, series_out, plot, model;
+  std::optional<int> min_replicas, max_replicas;
+  std::optional<double> capacity_per_pod, target_utilization;
+  std::string pod_startup, sync_period, refit_every;
+  bool no_events = false;
+  bool perfect_forecast = false;
+};
+
+int Fail(int code, const std::string& message) {
+  std::cerr << "prescale backtest: " << message << "\n";
+  return code;
+}
+
+std::string ParseDurationFlag(const std::string& text, const char* name, Duration* out) {
+  if (text.empty()) return "";
+  std::string error;
+  const auto parsed = ParseDuration(text, &error);
+  if (!parsed) return std::string(name) + ": " + error;
+  *out = *parsed;
+  return "";
+}
+
+// Flags override the policy's `backtest` section. Returns an error message or "".
+std::string ApplyFlags(const BacktestFlags& f, policies::BacktestOptions* o) {
+  policies::BacktestSpec* d = &o->policy.backtest;
+  if (f.min_replicas) d->min_replicas = *f.min_replicas;
+  if (f.max_replicas) d->max_replicas = *f.max_replicas;
+  if (d->min_replicas < 1 || d->max_replicas < d->min_replicas)
+    return "replicas: need 1 <= --min-replicas <= --max-replicas";
+  if (f.capacity_per_pod) {
+    if (!(*f.capacity_per_pod > 0)) return "--capacity-per-pod must be greater than 0";
+    d->capacity_per_pod = *f.capacity_per_pod;
+  }
+  if (f.target_utilization) {
+    if (!(*f.target_utilization > 0 && *f.target_utilization <= 1))
+      return "--target-utilization must be in (0, 1]";
+    d->target_utilization = *f.target_utilization;
+  }
+  for (auto [text, name, field] : {std::tuple{&f.pod_startup, "--pod-startup", &d->pod_startup},
+                                   std::tuple{&f.sync_period, "--sync-period", &d->sync_period},
+                                   std::tuple{&f.refit_every, "--refit-every", &o->refit_every}}) {
+    if (std::string e = ParseDurationFlag(*text, name, field); !e.empty()) return e;
+  }
+  if (d->sync_period < std::chrono::seconds(1)) return "--sync-period must be at least 1s";
+  if (o->refit_every < std::chrono::seconds(1)) return "--refit-every must be at least 1s";
+  return "";
+}
+
+int Run(const BacktestFlags& f) {
+  fc::Trace trace;
+  if (std::string e = LoadTrace(f.trace, &trace); !e.empty()) return Fail(2, e);
+  policies::BacktestOptions options;
+  if (std::string e = ChoosePolicy(f.config, f.policy, &options.policy); !e.empty())
+    return Fail(2, e);
+  policies::Policy& policy = options.policy;
+  if (f.no_events) policy.events.clear();
+  if (!f.model.empty()) policy.model = f.model;
+  if (std::string e = ApplyFlags(f, &options); !e.empty()) return Fail(2, e);
+
+  const fc::ModelSpec spec = policies::ModelSpecFor(policy, trace.step_seconds);
+  auto probe = fc::MakeModel(spec);  // reports a bad model name or event before the run
+  if (auto* e = std::get_if<fc::ModelError>(&probe)) return Fail(2, e->message);
+  options.make_model = [spec] { return std::get<std::unique_ptr<fc::Model>>(fc::MakeModel(spec)); };
+  options.keep_per_second = !f.plot.empty();
+  options.perfect_forecast = f.perfect_forecast;
+
+  auto outcome = policies::RunBacktest(trace, options);
+  if (auto* e = std::get_if<policies::BacktestError>(&outcome)) return Fail(2, e->message);
+  const auto& result = std::get<policies::BacktestResult>(outcome);
+
+  // With --json - stdout carries only the JSON document.
+  (f.json == "-" ? std::cerr : std::cout) << policies::FormatBacktestTable(result, f.trace);
+  if (!f.json.empty() && !WriteOutput(f.json, policies::BacktestJson(result, f.trace)))
+    return Fail(1, f.json + ": cannot write");
+  if (!f.series_out.empty() && !WriteOutput(f.series_out, policies::BacktestSeriesCsv(result)))
+    return Fail(1, f.series_out + ": cannot write");
+  if (!f.plot.empty()) {
+    const std::string title = "prescale backtest: " + f.trace + " (policy " + policy.name + ")";
+    if (!WriteOutput(f.plot, policies::RenderBacktestSvg(result, trace, title)))
+      return Fail(1, f.plot + ": cannot write");
+  }
+  return 0;
+}
+
+}  // namespace
+
+CommandRunner AddBacktestCommand(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand(
+      "backtest",
+      "Replay a demand trace through reactive, seasonal-naive, prescale and oracle scaling");
+  auto f = std::make_shared<BacktestFlags>();
+  cmd->add_option("--trace", f->trace, "Demand trace CSV (timestamp,value)")->required();
+  cmd->add_option("--config", f->config, "Policy file (default: the built-in example policy)");
+  cmd->add_option("--policy", f->policy, "Policy name in --config (default: the first)");
+  cmd->add_option("--min-replicas", f->min_replicas, "HPA minReplicas (default 5)");
+  cmd->add_option("--max-replicas", f->max_replicas, "HPA maxReplicas (default 50)");
+  cmd->add_option("--capacity-per-pod", f->capacity_per_pod,
+                  "Demand one pod serves (default: 99.9th percentile of demand / max-replicas)");
+  cmd->add_option("--target-utilization", f->target_utilization,
+                  "AverageValue target = capacity-per-pod x this (default 0.8)");
+  cmd->add_option("--pod-startup", f->pod_startup, "Request-to-ready time of a pod (default 30s)");
+  cmd->add_option("--sync-period", f->sync_period, "HPA sync period (default 15s)");
+  cmd->add_option("--model", f->model, "Override the policy's forecasting model");
+  cmd->add_option("--refit-every", f->refit_every,
+                  "Refit the model on all history seen this often (default 1d; more often "
+                  "while history is short)");
+  cmd->add_flag("--no-events", f->no_events, "Ignore the policy's calendar events");
+  cmd->add_flag("--perfect-forecast", f->perfect_forecast,
+                "Also report perfect_forecast: the policy's decision on the true future demand "
+                "(what lead and hold cost without forecast error)");
+  cmd->add_option("--json", f->json, "Write the JSON report to PATH, or - for stdout");
+  cmd->add_option("--series-out", f->series_out, "Write one CSV row per sync period to PATH");
+  cmd->add_option("--plot", f->plot, "Write an SVG plot to PATH");
+  return [f] { return Run(*f); };
+}
+
+}  // namespace prescale::cli

@@ -1,0 +1,223 @@
+#include <prometheus/text_serializer.h>
+#include <signal.h>
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "adapter/adapter_metrics.h"
+#include "adapter/audit_log.h"
+#include "adapter/cli/auth_setup.h"
+#include "adapter/cli/commands.h"
+#include "adapter/cli/serve_options.h"
+#include "adapter/demo_source.h"
+#include "adapter/keda/grpc_server.h"
+#include "adapter/keda/keda_options.h"
+#include "adapter/refresh_loop.h"
+#include "adapter/snapshot_provider.h"
+#include "apiserver/handler.h"
+#include "apiserver/serving_cert_reloader.h"
+#include "apiserver/serving_certs.h"
+#include "apiserver/tls_server.h"
+#include "common/build_info.h"
+#include "common/log.h"
+#include "policies/config_watcher.h"
+#include "policies/policy_file.h"
+
+namespace prescale::cli {
+namespace {
+
+using adapter::AdapterMetrics;
+using adapter::AuditLog;
+using adapter::DemoDataSource;
+using adapter::RefreshLoop;
+using adapter::RefreshLoopOptions;
+using adapter::Snapshot;
+using adapter::SnapshotHolder;
+using adapter::SnapshotProvider;
+namespace keda = adapter::keda;
+
+// How often the serving certificate files are checked for a change (the kubelet updates a
+// mounted Secret within about a minute; cert-manager renews days before expiry).
+constexpr std::chrono::seconds kCertificatePollInterval{5};
+
+std::string VersionJson() {
+  const std::string version = build::kVersion;
+  return nlohmann::json({{"major", version.substr(0, version.find('.'))},
+                         {"minor", version.substr(version.find('.') + 1, 1)},
+                         {"gitVersion", "v" + version},
+                         {"gitCommit", build::kGitCommit},
+                         {"gitTreeState", ""},
+                         {"buildDate", build::kBuildDate},
+                         {"goVersion", ""},
+                         {"compiler", build::kCompiler},
+                         {"platform", "linux/amd64"}})
+      .dump();
+}
+
+// Blocks until SIGTERM or SIGINT.
+void WaitForTermination() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int signal = 0;
+  sigwait(&set, &signal);
+  log::Info("shutting down", {{"signal", signal}});
+}
+
+RefreshLoopOptions RefreshOptionsFrom(const ServeOptions& o) {
+  RefreshLoopOptions r;
+  r.url_override = o.prometheus_url;
+  if (!o.prometheus_timeout.empty()) {
+    std::string error;
+    const std::optional<Duration> timeout = ParseDuration(o.prometheus_timeout, &error);
+    if (!timeout || *timeout <= Duration::zero())
+      throw SetupError(2, "--prometheus-timeout: " + (error.empty() ? "must be positive" : error));
+    r.timeout_override = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
+  }
+  r.token_file = o.prometheus_token_file;
+  r.ca_file = o.prometheus_ca_file;
+  r.runner.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return r;
+}
+
+int RunServe(const ServeOptions& o) {
+  log::Level level = log::Level::kInfo;
+  log::ParseLevel(o.log_level, &level);
+  log::SetLevel(level);
+
+  // Threads started below inherit this mask, so only WaitForTermination sees the signals.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  const policies::LoadResult loaded = policies::LoadConfigFile(o.config_file);
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors) std::cerr << e.ToString() << "\n";
+    return 2;
+  }
+  policies::Config config = *loaded.config;
+  if (!o.prometheus_url.empty()) config.prometheus.url = o.prometheus_url;
+
+  try {
+    AuthComponents auth = BuildAuth(o);
+    const apiserver::ServingCertFiles cert =
+        apiserver::ResolveServingCert(o.tls_cert_file, o.tls_private_key_file, o.cert_dir);
+    if (cert.generated)
+      log::Info("generated a self-signed serving certificate", {{"file", cert.cert_file}});
+
+    auto registry = std::make_shared<prometheus::Registry>();
+    apiserver::ServerMetrics server_metrics(*registry);
+    AdapterMetrics adapter_metrics(*registry, config);
+    adapter_metrics.OnConfigReload(true);
+
+    SnapshotHolder holder;
+    SnapshotProvider provider(holder);
+    apiserver::HandlerOptions handler_options;
+    handler_options.version_json = VersionJson();
+    handler_options.metrics_text = [registry, &adapter_metrics] {
+      adapter_metrics.UpdateBeforeScrape();
+      std::ostringstream out;
+      prometheus::TextSerializer().Serialize(out, registry->Collect());
+      return out.str();
+    };
+    apiserver::ApiHandler handler(provider, *auth.authenticator, *auth.authorizer, server_metrics,
+                                  handler_options);
+
+    auto certificate =
+        std::make_shared<apiserver::ServingCertReloader>(cert.cert_file, cert.key_file);
+    server_metrics.SetCertificateExpiry(certificate->not_after());
+    certificate->Start(kCertificatePollInterval, [&server_metrics, certificate = certificate.get(),
+                                                  file = cert.cert_file](
+                                                     apiserver::ServingCertReloader::Result result,
+                                                     const std::string& error, double not_after) {
+      const bool ok = result == apiserver::ServingCertReloader::Result::kReloaded;
+      server_metrics.RecordCertificateReload(ok);
+      if (ok) {
+        server_metrics.SetCertificateExpiry(not_after);
+        log::Info("serving certificate reloaded",
+                  {{"file", file}, {"subject", certificate->subject()}, {"not_after", not_after}});
+      } else {
+        log::Error("serving certificate not reloaded; the previous one stays in force",
+                   {{"error", error}});
+      }
+    });
+    apiserver::TlsServerOptions server_options;
+    server_options.bind_address = o.bind_address;
+    server_options.port = static_cast<uint16_t>(o.secure_port);
+    server_options.io_threads = o.io_threads;
+    server_options.certificate = certificate;
+    apiserver::TlsServer server(server_options, *auth.verifier, handler);
+    server.Start();
+    log::Info("serving the external metrics API",
+              {{"address", o.bind_address},
+               {"port", static_cast<int64_t>(server.port())},
+               {"policies", static_cast<int64_t>(config.policies.size())}});
+
+    // KEDA external scaler over gRPC (nullptr without --grpc-port).
+    std::unique_ptr<keda::GrpcServer> grpc_server = keda::StartKedaServer(
+        o.keda, o.bind_address, cert.cert_file, cert.key_file, holder, *registry);
+
+    if (o.demo_data) {
+      DemoDataSource source(config, holder, o.demo_series, [&adapter_metrics](const Snapshot& s) {
+        adapter_metrics.OnSnapshotPublished(s);
+      });
+      source.Start();
+      WaitForTermination();
+      source.Stop();
+    } else {
+      std::unique_ptr<AuditLog> audit;
+      if (!o.audit_log.empty()) {
+        audit = std::make_unique<AuditLog>(o.audit_log,
+                                           static_cast<size_t>(o.audit_log_maxsize_mb) << 20,
+                                           static_cast<size_t>(o.audit_log_maxbackup));
+      }
+      RefreshLoop loop(config, RefreshOptionsFrom(o), holder, adapter_metrics, audit.get());
+      policies::ConfigWatcher watcher(
+          o.config_file, std::make_shared<const policies::Config>(*loaded.config),
+          [&](std::shared_ptr<const policies::Config> next) {
+            std::string error;
+            const bool ok = loop.Reload(next, &error);
+            adapter_metrics.OnConfigReload(ok);
+            if (!ok)
+              log::Error("policy file reload rejected; the previous configuration stays in force",
+                         {{"file", o.config_file}, {"error", error}});
+          },
+          [&](const std::vector<policies::ConfigError>&) {
+            adapter_metrics.OnConfigReload(false);
+          });
+      loop.Start();
+      watcher.Start();
+      WaitForTermination();
+      watcher.Stop();
+      loop.Stop();
+    }
+    if (grpc_server) grpc_server->Stop();
+    server.Stop();
+    certificate->Stop();
+    return 0;
+  } catch (const SetupError& e) {
+    std::cerr << "prescale serve: " << e.what() << "\n";
+    return e.exit_code;
+  } catch (const std::exception& e) {
+    std::cerr << "prescale serve: " << e.what() << "\n";
+    return 2;
+  }
+}
+
+}  // namespace
+
+CommandRunner AddServeCommand(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Run the adapter: serve forecasts through the Kubernetes external metrics API");
+  auto options = std::make_shared<ServeOptions>();
+  AddServeFlags(*cmd, *options);
+  return [options] { return RunServe(*options); };
+}
+
+}  // namespace prescale::cli

@@ -1,0 +1,87 @@
+#include "adapter/cli/serve_options.h"
+
+#include <CLI/CLI.hpp>
+
+namespace prescale::cli {
+
+void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
+  cmd.option_defaults()->always_capture_default();
+  cmd.add_option("--config", o.config_file, "Policy file (YAML); reloaded when it changes")
+      ->required();
+  cmd.add_option("--prometheus-url", o.prometheus_url,
+                 "Prometheus-compatible query API base URL (overrides prometheus.url)");
+  cmd.add_option("--prometheus-token-file", o.prometheus_token_file,
+                 "File holding a bearer token for Prometheus (re-read on change)");
+  cmd.add_option("--prometheus-ca-file", o.prometheus_ca_file,
+                 "CA bundle to verify Prometheus' HTTPS certificate");
+  cmd.add_option("--prometheus-timeout", o.prometheus_timeout,
+                 "Timeout of one Prometheus query (overrides prometheus.timeout)");
+
+  cmd.add_option("--secure-port", o.secure_port, "HTTPS port")->check(CLI::Range(0, 65535));
+  cmd.add_option("--bind-address", o.bind_address, "Address to listen on");
+  cmd.add_option("--tls-cert-file", o.tls_cert_file, "Serving certificate (PEM, with chain)");
+  cmd.add_option("--tls-private-key-file", o.tls_private_key_file, "Serving private key (PEM)");
+  cmd.add_option("--cert-dir", o.cert_dir,
+                 "Where a self-signed serving certificate is generated when no files are given");
+
+  cmd.add_option("--client-ca-file", o.client_ca_file,
+                 "CA of ordinary client certificates (CN = user, O = groups)");
+  cmd.add_option("--requestheader-client-ca-file", o.requestheader_client_ca_file,
+                 "CA of the front proxy (kube-apiserver) whose X-Remote-* headers are trusted");
+  cmd.add_option("--requestheader-allowed-names", o.requestheader_allowed_names,
+                 "Common names allowed for front-proxy certificates (empty: any)")
+      ->delimiter(',');
+  cmd.add_option("--requestheader-username-headers", o.requestheader_username_headers,
+                 "Headers holding the user name")
+      ->delimiter(',');
+  cmd.add_option("--requestheader-group-headers", o.requestheader_group_headers,
+                 "Headers holding the groups")
+      ->delimiter(',');
+  cmd.add_option("--requestheader-extra-headers-prefix", o.requestheader_extra_headers_prefix,
+                 "Header prefixes of extra user attributes")
+      ->delimiter(',');
+  cmd.add_option("--authentication-kubeconfig", o.authentication_kubeconfig,
+                 "kubeconfig for TokenReview (empty: in-cluster service account)");
+  cmd.add_option("--authorization-kubeconfig", o.authorization_kubeconfig,
+                 "kubeconfig for SubjectAccessReview (empty: in-cluster service account)");
+  cmd.add_flag("--authentication-skip-lookup", o.authentication_skip_lookup,
+               "Do not read kube-system/extension-apiserver-authentication for missing CA flags");
+  cmd.add_flag("--authentication-tolerate-lookup-failure", o.authentication_tolerate_lookup_failure,
+               "Start even if that lookup fails");
+  cmd.add_option("--anonymous-auth", o.anonymous_auth,
+                 "Requests without credentials run as system:anonymous (then need authorization)");
+  cmd.add_option("--authentication-token-webhook-cache-ttl",
+                 o.authentication_token_webhook_cache_ttl,
+                 "How long TokenReview answers are cached");
+  cmd.add_option("--authorization-webhook-cache-authorized-ttl",
+                 o.authorization_webhook_cache_authorized_ttl, "How long allow answers are cached");
+  cmd.add_option("--authorization-webhook-cache-unauthorized-ttl",
+                 o.authorization_webhook_cache_unauthorized_ttl,
+                 "How long deny answers are cached");
+  cmd.add_option("--authorization-always-allow-paths", o.authorization_always_allow_paths,
+                 "Paths served to anyone authenticated or anonymous (trailing * matches a prefix)")
+      ->delimiter(',');
+  cmd.add_option("--authorization-mode", o.authorization_mode,
+                 "Delegated (SubjectAccessReview) or AlwaysAllow (local development only)")
+      ->check(CLI::IsMember({"Delegated", "AlwaysAllow"}));
+
+  cmd.add_option("--log-level", o.log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  cmd.add_option("--audit-log", o.audit_log,
+                 "File receiving one JSON line per change of a served forecast (rotated by size)");
+  cmd.add_option("--audit-log-maxsize", o.audit_log_maxsize_mb,
+                 "Megabytes of the audit log before it rotates (default 100)")
+      ->check(CLI::Range(1, 100000));
+  cmd.add_option("--audit-log-maxbackup", o.audit_log_maxbackup,
+                 "Rotated audit log files kept (default 5)")
+      ->check(CLI::Range(1, 1000));
+  cmd.add_option("--io-threads", o.io_threads, "HTTPS I/O threads (0: one per core)")
+      ->check(CLI::Range(0, 256));
+  cmd.add_flag("--demo-data", o.demo_data,
+               "Serve synthetic demo data instead of Prometheus (local demos only)");
+  cmd.add_option("--demo-series", o.demo_series, "Series per policy with --demo-data")
+      ->check(CLI::Range(1, 100000));
+  adapter::keda::AddKedaFlags(cmd, o.keda);
+}
+
+}  // namespace prescale::cli

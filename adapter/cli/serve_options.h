@@ -1,0 +1,59 @@
+// The flags of `prescale serve`, spelled as Kubernetes components spell them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "adapter/keda/keda_options.h"
+
+namespace CLI {
+class App;
+}
+
+namespace prescale::cli {
+
+struct ServeOptions {
+  std::string config_file;
+  std::string prometheus_url;  // overrides prometheus.url of the policy file
+  std::string prometheus_token_file;
+  std::string prometheus_ca_file;
+  std::string prometheus_timeout;  // overrides prometheus.timeout
+
+  int secure_port = 6443;
+  std::string bind_address = "0.0.0.0";
+  std::string tls_cert_file;
+  std::string tls_private_key_file;
+  std::string cert_dir = "apiserver.local.config/certificates";
+
+  std::string client_ca_file;
+  std::string requestheader_client_ca_file;
+  std::vector<std::string> requestheader_allowed_names;
+  std::vector<std::string> requestheader_username_headers = {"X-Remote-User"};
+  std::vector<std::string> requestheader_group_headers = {"X-Remote-Group"};
+  std::vector<std::string> requestheader_extra_headers_prefix = {"X-Remote-Extra-"};
+  std::string authentication_kubeconfig;
+  std::string authorization_kubeconfig;
+  bool authentication_skip_lookup = false;
+  bool authentication_tolerate_lookup_failure = false;
+  bool anonymous_auth = true;
+  std::string authentication_token_webhook_cache_ttl = "10s";
+  std::string authorization_webhook_cache_authorized_ttl = "10s";
+  std::string authorization_webhook_cache_unauthorized_ttl = "10s";
+  std::vector<std::string> authorization_always_allow_paths = {"/healthz", "/readyz", "/livez"};
+  std::string authorization_mode = "Delegated";
+
+  std::string log_level = "info";
+  std::string audit_log;
+  int audit_log_maxsize_mb = 100;
+  int audit_log_maxbackup = 5;
+  int io_threads = 0;
+  bool demo_data = false;
+  int demo_series = 3;
+
+  adapter::keda::KedaOptions keda;  // --grpc-*: the KEDA external scaler
+};
+
+// Registers every flag of `serve` on `cmd`, bound to `options`.
+void AddServeFlags(CLI::App& cmd, ServeOptions& options);
+
+}  // namespace prescale::cli

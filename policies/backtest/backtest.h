@@ -1,0 +1,111 @@
+// `prescale backtest` (docs/backtest.md): replays a demand trace second by second through a
+// Deployment scaled by the HPA model under strategies that see the same data: reactive (the
+// latest observed bucket), seasonal_naive (also the buckets one day earlier over the lead
+// window), prescale (the decision on a forecasting model's q-forecast) and oracle (knows the
+// future; each pod starts exactly pod-startup before it is needed); on request also
+// perfect_forecast (prescale's decision on the true future demand). Pure computation: no I/O,
+// no clocks; thread-safe as long as the model factory is.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/duration.h"
+#include "forecasting/model.h"
+#include "forecasting/trace.h"
+#include "policies/policy.h"
+
+namespace prescale::policies {
+
+// The strategies, in report order. kPerfectForecast runs only on request.
+enum class Strategy {
+  kReactive = 0,
+  kSeasonalNaive = 1,
+  kPrescale = 2,
+  kOracle = 3,
+  kPerfectForecast = 4,
+};
+inline constexpr int kStrategyCount = 5;
+// "reactive", "seasonal_naive", "prescale", "oracle", "perfect_forecast"
+const char* StrategyName(Strategy s);
+
+struct BacktestOptions {
+  // What the decision reads (lead, quantile, scale_down_hold, events) and, in `backtest`, the
+  // deployment: replicas, start-up, sync period, utilization, behavior.
+  Policy policy;
+  // Builds the prescale strategy's model (unfitted). Required.
+  std::function<std::unique_ptr<forecasting::Model>()> make_model;
+  // The model is refitted on all history seen so far when history doubles, and at least this
+  // often; between refits it is updated online, one bucket at a time.
+  Duration refit_every = std::chrono::hours(24);
+  bool keep_per_second = false;  // fill BacktestResult::ready (for plots)
+  // Also run Strategy::kPerfectForecast: the decision on the true demand of [now, now + lead]
+  // instead of a q-forecast, what the policy's lead and hold cost with no forecast error, the
+  // floor that any model's pod-seconds sit above.
+  bool perfect_forecast = false;
+};
+
+struct StrategyResult {
+  double unserved_fraction = 0;  // sum max(0, demand - ready x capacity) / sum demand
+  int64_t underprovisioned_seconds = 0;
+  double pod_seconds = 0;  // starting plus ready pods, summed over seconds
+  int max_replicas_used = 0;
+  int64_t scale_events = 0;           // changes of the replica count
+  int spikes_ready_before_onset = 0;  // leads >= 0
+  std::optional<double> median_spike_lead_seconds;
+};
+
+struct SpikeResult {
+  double onset_unix = 0;
+  int required = 0;         // pods needed at the onset
+  int required_before = 0;  // the most needed over the previous 10 minutes
+  // Per strategy that ran; nullopt: missed (or the strategy did not run).
+  std::array<std::optional<int64_t>, kStrategyCount> lead_seconds;
+};
+
+// One row per sync period (the `--series-out` CSV).
+struct SeriesRow {
+  double t = 0;  // Unix seconds
+  double demand = 0;
+  double observed = 0;
+  double forecast = 0;  // prescale's served value
+  // Per strategy that ran: scale.spec.replicas and ready pods after the sync; the oracle's
+  // replicas are its pods at that second.
+  std::array<int, kStrategyCount> replicas{}, ready{};
+};
+
+struct BacktestResult {
+  double capacity_per_pod = 0;
+  double start_unix = 0;
+  double step_seconds = 0;
+  int64_t seconds = 0;
+  std::string model_name;
+  // Indexed by Strategy; set for the strategies that ran (all but kPerfectForecast, unless
+  // requested).
+  std::array<std::optional<StrategyResult>, kStrategyCount> strategies;
+  std::vector<SpikeResult> spikes;
+  std::vector<SeriesRow> series;
+  // Ready pods per second per strategy; empty unless BacktestOptions::keep_per_second.
+  std::array<std::vector<int>, kStrategyCount> ready;
+
+  bool ran(Strategy s) const { return strategies[static_cast<int>(s)].has_value(); }
+  // REQUIRES: ran(s).
+  const StrategyResult& of(Strategy s) const { return *strategies[static_cast<int>(s)]; }
+};
+
+struct BacktestError {
+  std::string message;
+};
+
+// Runs the backtest. Errors: an empty trace, a step below 1 s, invalid calendar events, no
+// model factory.
+std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace& trace,
+                                                        const BacktestOptions& options);
+
+}  // namespace prescale::policies

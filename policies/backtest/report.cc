@@ -1,0 +1,110 @@
+#include "policies/backtest/report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "common/duration.h"
+
+namespace prescale::policies {
+namespace {
+
+std::string Format(const char* fmt, auto... args) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, fmt, args...);
+  return buf;
+}
+
+std::string Lead(const std::optional<double>& lead) {
+  return lead ? Format("%+.0fs", *lead) : std::string("-");
+}
+
+nlohmann::json OptionalJson(const auto& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json StrategyJson(const StrategyResult& s) {
+  return {
+      {"unserved_fraction", s.unserved_fraction},
+      {"underprovisioned_seconds", s.underprovisioned_seconds},
+      {"pod_seconds", s.pod_seconds},
+      {"max_replicas_used", s.max_replicas_used},
+      {"scale_events", s.scale_events},
+      {"spikes_ready_before_onset", s.spikes_ready_before_onset},
+      {"median_spike_lead_seconds", OptionalJson(s.median_spike_lead_seconds)},
+  };
+}
+
+}  // namespace
+
+std::string FormatBacktestTable(const BacktestResult& r, const std::string& trace_name) {
+  const auto span = std::chrono::milliseconds(r.seconds * 1000);
+  const auto step = std::chrono::milliseconds(static_cast<int64_t>(r.step_seconds * 1000));
+  std::string out =
+      Format("%s: %s at %s steps, capacity per pod %.4g, %zu spikes, model %s\n",
+             trace_name.c_str(), FormatDuration(span).c_str(), FormatDuration(step).c_str(),
+             r.capacity_per_pod, r.spikes.size(), r.model_name.c_str());
+  out += Format("%-16s %9s %12s %11s %5s %7s %13s %12s\n", "strategy", "unserved", "underprov_s",
+                "pod_hours", "max", "scales", "spikes_ready", "median_lead");
+  const auto row = [&](const char* name, const StrategyResult& s) {
+    out += Format("%-16s %8.3f%% %12" PRId64 " %11.1f %5d %7" PRId64 " %13s %12s\n", name,
+                  100 * s.unserved_fraction, s.underprovisioned_seconds, s.pod_seconds / 3600,
+                  s.max_replicas_used, s.scale_events,
+                  Format("%d/%zu", s.spikes_ready_before_onset, r.spikes.size()).c_str(),
+                  Lead(s.median_spike_lead_seconds).c_str());
+  };
+  for (int k = 0; k < kStrategyCount; ++k) {
+    if (r.strategies[k]) row(StrategyName(static_cast<Strategy>(k)), *r.strategies[k]);
+  }
+  return out;
+}
+
+std::string BacktestJson(const BacktestResult& r, const std::string& trace_name) {
+  nlohmann::json j;
+  j["trace"] = trace_name;
+  j["start"] = r.start_unix;
+  j["seconds"] = r.seconds;
+  j["step_seconds"] = r.step_seconds;
+  j["capacity_per_pod"] = r.capacity_per_pod;
+  j["model"] = r.model_name;
+  nlohmann::json strategies = nlohmann::json::object();
+  for (int k = 0; k < kStrategyCount; ++k) {
+    if (r.strategies[k])
+      strategies[StrategyName(static_cast<Strategy>(k))] = StrategyJson(*r.strategies[k]);
+  }
+  j["strategies"] = std::move(strategies);
+  nlohmann::json spikes = nlohmann::json::array();
+  for (const SpikeResult& s : r.spikes) {
+    nlohmann::json leads = nlohmann::json::object();
+    for (int k = 0; k < kStrategyCount; ++k) {
+      if (r.strategies[k])
+        leads[StrategyName(static_cast<Strategy>(k))] = OptionalJson(s.lead_seconds[k]);
+    }
+    spikes.push_back({{"onset", s.onset_unix},
+                      {"required", s.required},
+                      {"required_before", s.required_before},
+                      {"lead_seconds", leads}});
+  }
+  j["spikes"] = std::move(spikes);
+  return j.dump(2) + "\n";
+}
+
+std::string BacktestSeriesCsv(const BacktestResult& r) {
+  std::string out =
+      "t,demand,observed,forecast,replicas_reactive,ready_reactive,replicas_prescale,"
+      "ready_prescale,replicas_oracle,replicas_seasonal_naive,ready_seasonal_naive\n";
+  using enum Strategy;
+  const auto at = [](const std::array<int, kStrategyCount>& a, Strategy s) {
+    return a[static_cast<int>(s)];
+  };
+  for (const SeriesRow& row : r.series) {
+    out += Format("%.0f,%.9g,%.9g,%.9g,%d,%d,%d,%d,%d,%d,%d\n", row.t, row.demand, row.observed,
+                  row.forecast, at(row.replicas, kReactive), at(row.ready, kReactive),
+                  at(row.replicas, kPrescale), at(row.ready, kPrescale), at(row.replicas, kOracle),
+                  at(row.replicas, kSeasonalNaive), at(row.ready, kSeasonalNaive));
+  }
+  return out;
+}
+
+}  // namespace prescale::policies
