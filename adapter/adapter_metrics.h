@@ -1,5 +1,5 @@
 // prescale's own metrics about data, snapshots and configuration (the API server's request
-// metrics live in apiserver/server_metrics.h). Every family named in CONTRACT.md and used by
+// metrics live in apiserver/server_metrics.h). Every family listed in the README and used by
 // the alerts exists from start-up, with series for each configured policy. Thread-safe.
 #pragma once
 

@@ -1,5 +1,5 @@
-// Forecast accuracy measures as CONTRACT.md defines them for `prescale forecast-eval`: MAE,
-// MASE, MAE relative to the naive and seasonal-naive forecasts on the same points, sMAPE,
+// Forecast accuracy measures as docs/forecast-eval.md defines them for `prescale forecast-eval`:
+// MAE, MASE, MAE relative to the naive and seasonal-naive forecasts on the same points, sMAPE,
 // coverage and pinball loss of a quantile forecast. A measure whose denominator is zero or
 // missing is nullopt (printed as JSON null). Pure; an accumulator is not thread-safe.
 #pragma once

@@ -28,6 +28,7 @@ class AutoModel final : public Model {
   AutoModel(CandidateFactory make, double step_seconds, double first_period_seconds);
   AutoModel(const AutoModel& other);
 
+  // Model
   std::string name() const override;
   void Fit(double start_unix, std::span<const double> history) override;
   void Update(double value) override { chosen_->Update(value); }

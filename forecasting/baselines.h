@@ -10,6 +10,7 @@ namespace prescale::forecasting {
 
 class NaiveCore final : public PointModel {
  public:
+  // PointModel
   std::string name() const override { return "naive"; }
   void FitParameters(double, std::span<const double>) override {}
   void Reset(double) override { last_ = 0; }
@@ -26,6 +27,7 @@ class SeasonalNaiveCore final : public PointModel {
  public:
   // `period` in buckets, >= 1.
   explicit SeasonalNaiveCore(long period);
+  // PointModel
   std::string name() const override { return "seasonal_naive"; }
   void FitParameters(double, std::span<const double>) override {}
   void Reset(double) override;

@@ -59,6 +59,7 @@ class CalibratedModel final : public Model {
   CalibratedModel(std::unique_ptr<PointModel> core, double step_seconds, int lead_steps);
   CalibratedModel(const CalibratedModel& other);
 
+  // Model
   std::string name() const override { return core_->name(); }
   void Fit(double start_unix, std::span<const double> history) override;
   void Update(double value) override;

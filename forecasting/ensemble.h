@@ -15,6 +15,7 @@ class EnsembleCore final : public PointModel {
   EnsembleCore(std::string name, std::vector<std::unique_ptr<PointModel>> members);
   EnsembleCore(const EnsembleCore& other);
 
+  // PointModel
   std::string name() const override { return name_; }
   void FitParameters(double start_unix, std::span<const double> history) override;
   bool Refresh(double start_unix, std::span<const double> history) override;

@@ -25,6 +25,7 @@ class EtsCore final : public PointModel {
   // `season` in buckets; < 2 means none.
   EtsCore(bool trend, long season);
 
+  // PointModel
   std::string name() const override;
   void FitParameters(double start_unix, std::span<const double> history) override;
   bool Refresh(double start_unix, std::span<const double> history) override;

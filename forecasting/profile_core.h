@@ -34,6 +34,7 @@ class ProfileCore final : public PointModel {
  public:
   explicit ProfileCore(const ProfileOptions& options);
 
+  // PointModel
   std::string name() const override { return "profile"; }
   void FitParameters(double start_unix, std::span<const double> history) override;
   bool Refresh(double start_unix, std::span<const double> history) override;

@@ -1,4 +1,4 @@
-// Parsing of demand trace files (CONTRACT.md "Trace files"): CSV with the header
+// Parsing of demand trace files (docs/trace-format.md): CSV with the header
 // `timestamp,value`, Unix seconds (integer or decimal) and a non-negative finite value per row.
 // Rows must be sorted by time; the step is the median gap between consecutive rows and missing
 // buckets are filled with 0. Anything malformed is an error naming its 1-based line, never

@@ -1,5 +1,5 @@
-// The policy file of CONTRACT.md, embedded: `backtest` without --config uses its first policy
-// without `events`, and tests check that it always passes validation. Thread-safe.
+// The example policy file of docs/policy-file.md, embedded: `backtest` without --config uses its
+// first policy without `events`, and tests check that it always passes validation. Thread-safe.
 #pragma once
 
 #include <string_view>
@@ -8,7 +8,7 @@
 
 namespace prescale::policies {
 
-// The example YAML, verbatim from CONTRACT.md.
+// The example YAML (docs/policy-file.md shows it verbatim).
 std::string_view ExamplePolicyYaml();
 
 // The first policy of the example, without its calendar events.

@@ -9,7 +9,7 @@ namespace prescale::cli {
 
 CommandRunner AddExampleConfigCommand(CLI::App& app) {
   app.add_subcommand("example-config",
-                     "Print the embedded example policy file (the one of CONTRACT.md)");
+                     "Print the embedded example policy file (the one of docs/policy-file.md)");
   return [] {
     std::cout << policies::ExamplePolicyYaml();
     return 0;

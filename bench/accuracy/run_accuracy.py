@@ -4,7 +4,7 @@
 For every trace in the data folder and horizons of 1 bucket, 60 s and 5 min (each at least one
 bucket), runs `prescale forecast-eval` (the default `auto` model, plus the `ses` and `naive`
 cores for reference) and, on the same split (first 70 % to fit, rolling origins over the rest,
-same metric definitions as CONTRACT.md), statsmodels' ExponentialSmoothing (additive damped
+same metric definitions as docs/forecast-eval.md), statsmodels' ExponentialSmoothing (additive damped
 trend, additive daily season when two days fit in the training part), whose fitted parameters
 are then run online over the test part. Writes one Markdown table.
 
@@ -46,7 +46,7 @@ def prescale_eval(binary, trace, horizon_s, model):
 
 
 def metrics(y, n_train, h, mean, qf, step):
-    """CONTRACT.md definitions; mean/qf[o] is the forecast of bucket o + h - 1 from origin o."""
+    """docs/forecast-eval.md definitions; mean/qf[o] is the forecast of bucket o + h - 1 from origin o."""
     season = int(round(DAY / step))
     origins = np.arange(n_train, len(y) - h + 1)
     target = origins + h - 1
@@ -124,7 +124,7 @@ ANCHORS = {
 
 
 def goals(rows):
-    """One line per trace: issue 4's goals for the default (auto) model."""
+    """One line per trace: the accuracy goals (bench/accuracy/README.md) for the default model."""
     out = ["| trace | rel_naive @1 bucket (goal) | rel_naive < 1, rel_seasonal_naive < 1 at "
            "every horizon | coverage in [0.85, 0.95] | fit speed-up vs statsmodels, CPU, 1 bucket "
            "(slowest horizon) | ok |",

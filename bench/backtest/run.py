@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Backtests of every trace in ../shared/data with `prescale backtest`, as one Markdown table,
-checked against the goals of issue 5; plus the SPY plot and a 30-day 1-minute timing run.
+checked against the goals of bench/backtest/README.md; plus the SPY plot and a 30-day 1-minute timing run.
 
 Usage: bench/backtest/run.py [--bin build/bin/prescale] [--data ../shared/data]
                              [--out bench/backtest/RESULTS.md] [--plot docs/backtest-spy.svg]
@@ -243,11 +243,11 @@ def main():
     report = ["# Backtests of ../shared/data (bench/backtest/run.py)", "",
               f"Generated {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC "
               "with `prescale backtest` and the default policy "
-              f"(CONTRACT.md example without events); {SPY} with "
+              f"(the example of docs/policy-file.md without events); {SPY} with "
               "bench/backtest/spy-calendar.yaml (open/close calendar). Pod-hours in brackets "
-              "are relative to reactive. Spikes: CONTRACT.md definition; a lead >= 0 counts as "
+              "are relative to reactive. Spikes: docs/backtest.md definition; a lead >= 0 counts as "
               "ready; missed spikes count as -600 s in the median.", "",
-              table(results), "", "## Goals (issue 5)", ""]
+              table(results), "", "## Goals", ""]
     report += [f"- [{'x' if ok else ' '}] {text}" for text, ok in goals]
     report += perfect + sensitivity
     with open(a.out, "w") as f:

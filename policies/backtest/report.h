@@ -1,4 +1,4 @@
-// Output formats of `prescale backtest` (CONTRACT.md): the stdout table, the JSON document and
+// Output formats of `prescale backtest` (docs/backtest.md): the stdout table, the JSON document and
 // the `--series-out` CSV. Pure formatting, thread-safe.
 #pragma once
 

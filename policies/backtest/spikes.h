@@ -1,4 +1,4 @@
-// Spike onsets and how early each strategy was ready for them (CONTRACT.md, `backtest`).
+// Spike onsets and how early each strategy was ready for them (docs/backtest.md).
 // Pure functions, thread-safe.
 #pragma once
 

@@ -84,7 +84,15 @@ TEST(SnapshotHolderTest, ReadersAlwaysSeeACompleteSnapshotWhileAWriterPublishes)
       }
     });
   }
-  for (int v = 1; v <= 300; ++v) holder.Publish(Make(v));
+  // Publish while the readers read: wait until each has started, and keep them reading.
+  while (reads.load() < 3 && !::testing::Test::HasFailure()) std::this_thread::yield();
+  for (int v = 1; v <= 300; ++v) {
+    holder.Publish(Make(v));
+    if (v % 50 == 0) {
+      const int64_t seen = reads.load();
+      while (reads.load() == seen && !::testing::Test::HasFailure()) std::this_thread::yield();
+    }
+  }
   stop = true;
   for (auto& t : readers) t.join();
   EXPECT_GT(reads.load(), 0);

@@ -1,4 +1,4 @@
-// Acceptance test of issue 4: with a calendar event at the 09:30 America/New_York open, a model
+// With a calendar event at the 09:30 America/New_York open, a model
 // trained on the first three days of SPY trades expects the open before it happens.
 #include <gtest/gtest.h>
 

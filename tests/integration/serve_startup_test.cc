@@ -75,6 +75,27 @@ TEST_F(ServeStartupTest, BadPolicyFileNamesFileLineAndField) {
   EXPECT_NE(err.find(bad + ":4:15: policies[0].quantile:"), std::string::npos) << err;
 }
 
+// check-config and serve accept the same files: a calendar written with day names passes both
+// (serve once stopped on it), with the refresh loop, not the demo source, loading the policy.
+TEST_F(ServeStartupTest, ServeRunsOnWhatCheckConfigAccepts) {
+  const std::string file = (dir_->path() / "names.yaml").string();
+  std::ofstream(file) << "policies:\n  - name: flow\n    query: up\n    events:\n"
+                         "      - {name: open, schedule: \"30 9 * * mon-fri\", timezone: "
+                         "America/New_York}\n      - {name: fix, schedule: \"0 9 */2 * 1-5\"}\n";
+  Process check = Process::Start({{BinaryPath(), "check-config", file}});
+  EXPECT_EQ(check.Wait(std::chrono::seconds(10)).value_or(-1), 0) << check.ReadStderr();
+  const int port = FreeTcpPort();
+  Process serve =
+      Process::Start({{BinaryPath(), "serve", "--config", file, "--prometheus-url",
+                       "http://127.0.0.1:" + std::to_string(FreeTcpPort()), "--authorization-mode",
+                       "AlwaysAllow", "--bind-address", "127.0.0.1", "--secure-port",
+                       std::to_string(port), "--cert-dir", (dir_->path() / "certs").string()}});
+  // Prometheus is not there: serve keeps running, healthy and not ready.
+  ASSERT_TRUE(WaitForHttpsReady(port, "/healthz", std::chrono::seconds(20), &serve))
+      << serve.ReadStderr();
+  EXPECT_EQ(serve.Terminate(), 0) << serve.ReadStderr();
+}
+
 TEST_F(ServeStartupTest, SelfSignedCertificateAndJsonLogs) {
   const int port = FreeTcpPort();
   const std::string cert_dir = (dir_->path() / "certs").string();

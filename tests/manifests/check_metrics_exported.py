@@ -29,7 +29,7 @@ sys.path.insert(0, HERE)
 from check_policy import configmap_file  # noqa: E402
 
 SUFFIXES = ("_bucket", "_sum", "_count")
-# Labels the rules and dashboard aggregate by (`by (...)`), as the brief of issue 6 names them.
+# Labels the rules and dashboard aggregate by (`by (...)`), as the README documents them.
 DOCUMENTED_LABELS = {
     "prescale_http_requests_total": {"path", "code"},
     "prescale_http_request_duration_seconds_bucket": {"path", "le"},

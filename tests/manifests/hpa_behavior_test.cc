@@ -147,7 +147,7 @@ TEST(ExampleHpaTest, PolicyConfigMapBacktestsTheSameHpa) {
     if (p.forecast_metric == "order_flow_rate_forecast") order_flow = &p;
   }
   ASSERT_NE(order_flow, nullptr) << "no policy serves order_flow_rate_forecast";
-  // The HPA's AverageValue target is capacity_per_pod x target_utilization (CONTRACT.md).
+  // The HPA's AverageValue target is capacity_per_pod x target_utilization (docs/backtest.md).
   ASSERT_TRUE(order_flow->backtest.capacity_per_pod);
   EXPECT_DOUBLE_EQ(*order_flow->backtest.capacity_per_pod * order_flow->backtest.target_utilization,
                    example.settings.target.value);

@@ -15,7 +15,7 @@ if (!dir) {
   console.error("usage: node check-objects.mjs RENDERED_DIR");
   process.exit(2);
 }
-// The flags of `prescale serve` (adapter/ and CONTRACT.md).
+// The flags of `prescale serve` (adapter/cli/serve_options.cc, README).
 const SERVE_FLAGS = new Set(
   ("config prometheus-url secure-port bind-address tls-cert-file tls-private-key-file cert-dir " +
     "client-ca-file requestheader-client-ca-file requestheader-allowed-names " +

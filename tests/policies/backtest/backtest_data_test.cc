@@ -1,5 +1,5 @@
-// The simulator against the anchors that an independent model of CONTRACT.md measured on the
-// real SPY trace before any code existed (issue 5): 42 spikes, a reactive HPA ready before none
+// The simulator against the anchors that an independent model of docs/backtest.md measured on
+// the real SPY trace before any code existed: 42 spikes, a reactive HPA ready before none
 // of them (median 90 s late) leaving 3.6 % of demand unserved, the oracle 0.2 %. Skipped when
 // ../shared/data is absent.
 #include <gtest/gtest.h>

@@ -57,10 +57,12 @@ BacktestOptions Options() {
   o.policy.backtest.pod_startup = std::chrono::seconds(30);
   o.policy.backtest.sync_period = std::chrono::seconds(15);
   Behavior b;
-  b.scale_up = ScalingRules{0, ScalingRules::Select::kMax,
-                            std::vector<ScalingPolicy>{{ScalingPolicy::Type::kPods, 45, 15}}};
-  b.scale_down = ScalingRules{300, ScalingRules::Select::kMax,
-                              std::vector<ScalingPolicy>{{ScalingPolicy::Type::kPercent, 10, 60}}};
+  b.scale_up.emplace();
+  b.scale_up->stabilization_window_seconds = 0;
+  b.scale_up->policies = {{ScalingPolicy::Type::kPods, 45, 15}};
+  b.scale_down.emplace();
+  b.scale_down->stabilization_window_seconds = 300;
+  b.scale_down->policies = {{ScalingPolicy::Type::kPercent, 10, 60}};
   o.policy.backtest.behavior = b;
   o.policy.lead = std::chrono::seconds(60);
   o.make_model = [] { return std::make_unique<YesterdayModel>(); };
