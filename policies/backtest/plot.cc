@@ -193,19 +193,17 @@ std::string Legend(const BacktestResult& r, double top) {
   double x = kLeft;
   out +=
       Fmt("<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"10\" fill=\"#bbb\"/>"
-          "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\">demand</text>\n",
+          "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\">demand; ready capacity of</text>\n",
           x, top - 9, x + 18, top);
-  x += 80;
+  x += 185;
   for (int k = 0; k < kStrategyCount; ++k) {
     if (!r.ran(static_cast<Strategy>(k))) continue;
     out +=
         Fmt("<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" "
-            "stroke-width=\"2\"%s/><text x=\"%.0f\" y=\"%.0f\" font-size=\"12\">%s ready "
-            "capacity</text>\n",
+            "stroke-width=\"2\"%s/><text x=\"%.0f\" y=\"%.0f\" font-size=\"12\">%s</text>\n",
             x, x + 20, top - 4, top - 4, kColors[k], kDash[k], x + 24, top,
             StrategyName(static_cast<Strategy>(k)));
-    x += 30 +
-         6.8 * static_cast<double>(std::string(StrategyName(static_cast<Strategy>(k))).size() + 15);
+    x += 36 + 6.8 * static_cast<double>(std::string(StrategyName(static_cast<Strategy>(k))).size());
   }
   out +=
       Fmt("<path d=\"M%.0f %.0f l-5 -9 h10 z\" fill=\"#1f77b4\" stroke=\"#1f77b4\"/>"

@@ -89,7 +89,7 @@ TEST(BacktestPlotTest, SvgHasLegendSpikeMarksAndEscapedTitle) {
   EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
   EXPECT_NE(svg.find("a &lt;b&gt; &amp; c"), std::string::npos);
   for (const char* name : {"reactive", "seasonal_naive", "prescale", "oracle"})
-    EXPECT_NE(svg.find(std::string(name) + " ready capacity"), std::string::npos) << name;
+    EXPECT_NE(svg.find(">" + std::string(name) + "</text>"), std::string::npos) << name;
   EXPECT_NE(svg.find("prescale lead +30s"), std::string::npos);  // the spike's tooltip
   EXPECT_EQ(svg.find("perfect_forecast"), std::string::npos);    // it did not run
   EXPECT_NE(svg.find("</svg>"), std::string::npos);
