@@ -6,118 +6,62 @@
 #include <optional>
 #include <thread>
 
-#include "adapter/series_history.h"
-#include "policies/decision.h"
-#include "policies/model_spec.h"
+#include "adapter/prometheus_client.h"
 
 namespace prescale::adapter {
 
-namespace fc = forecasting;
-
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 int64_t FloorDiv(double t, double step) {
   return static_cast<int64_t>(std::floor(t / step + 1e-9));
 }
 
-int64_t Mod(int64_t a, int64_t n) { return ((a % n) + n) % n; }
-
-// FNV-1a: a stable hash of the labels (std::hash may differ between builds), so every replica
-// refits a series at the same buckets.
-uint64_t StableHash(const apiserver::Labels& labels) {
-  uint64_t h = 1469598103934665603ULL;
-  auto add = [&h](std::string_view s) {
-    for (const unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
-    h = (h ^ 0xff) * 1099511628211ULL;
-  };
-  for (const auto& [k, v] : labels) {
-    add(k);
-    add(v);
-  }
-  return h;
-}
-
 }  // namespace
 
 struct PolicyRunner::SeriesState {
-  SeriesState(apiserver::Labels l, int64_t capacity, int64_t refit_steps)
-      : labels(std::move(l)),
-        history(capacity),
-        phase(static_cast<int64_t>(StableHash(labels) % static_cast<uint64_t>(refit_steps))) {}
+  SeriesState(const apiserver::Labels& labels,
+              std::shared_ptr<const policies::PipelineSettings> settings)
+      : pipeline(std::move(settings), policies::StableLabelHash(labels)) {}
 
-  apiserver::Labels labels;
-  SeriesHistory history;
-  int64_t phase;
-  double last_seen_time = -kInf;  // newest sample of any value
-  double observed = kNaN;         // newest finite sample
-  double observed_time = -kInf;
-  int64_t first_data = INT64_MAX;  // first bucket with a value
-
-  std::unique_ptr<fc::Model> model;
-  std::optional<policies::ServedForecast> served;
-  int64_t model_seen = INT64_MIN;
-  int64_t fit_bucket = 0;
-  int64_t fit_count = 0;
-  uint64_t fits = 0;
-  std::vector<fc::ForecastPoint> path;
-
-  bool decided = false;
-  double decision = 0;
-  double decision_time = 0;
-  double published = kNaN;  // the forecast value of the previous AppendServed
-
-  double prev_prediction = kNaN;
-  double prev_value = kNaN;
-  double mae = 0;
-  double naive_mae = 0;
+  policies::SeriesPipeline pipeline;
+  double last_seen_time = -kInf;                                // newest sample of any value
+  double observed_time = -kInf;                                 // newest finite sample
+  double published = std::numeric_limits<double>::quiet_NaN();  // the previous forecast served
 };
 
 std::variant<std::unique_ptr<PolicyRunner>, std::string> PolicyRunner::Create(
     policies::Policy policy, RunnerOptions options) {
-  fc::ModelSpec spec = policies::ModelSpecFor(policy, ToSeconds(policy.step));
-  auto probe = fc::MakeModel(spec);
-  if (auto* e = std::get_if<fc::ModelError>(&probe))
-    return "policy " + policy.name + ": " + e->message;
-  std::string why;
-  std::optional<policies::ServedForecast> served = policies::ServedForecast::Create(policy, &why);
-  if (!served) return "policy " + policy.name + ": " + why;
-  return std::unique_ptr<PolicyRunner>(
-      new PolicyRunner(std::move(policy), options, std::move(spec), std::move(*served)));
+  auto settings = policies::PipelineSettings::Create(policy, ToSeconds(policy.step));
+  if (auto* e = std::get_if<std::string>(&settings)) return *e;
+  return std::unique_ptr<PolicyRunner>(new PolicyRunner(
+      std::move(policy), options,
+      std::get<std::shared_ptr<const policies::PipelineSettings>>(std::move(settings))));
 }
 
-PolicyRunner::PolicyRunner(policies::Policy policy, RunnerOptions options, fc::ModelSpec spec,
-                           policies::ServedForecast served)
+PolicyRunner::PolicyRunner(policies::Policy policy, RunnerOptions options,
+                           std::shared_ptr<const policies::PipelineSettings> settings)
     : policy_(std::move(policy)),
       options_(options),
-      spec_(std::move(spec)),
-      served_prototype_(std::move(served)),
+      settings_(std::move(settings)),
       step_(ToSeconds(policy_.step)) {
   options_.overlap_steps = std::max(0, options_.overlap_steps);
-  options_.chunk_points = std::clamp(options_.chunk_points, 1, 11000);
-  history_steps_ =
-      std::max<int64_t>(1, static_cast<int64_t>(std::ceil(ToSeconds(policy_.history) / step_)));
-  refit_steps_ = std::max<int64_t>(
-      1, static_cast<int64_t>(std::llround(ToSeconds(options_.refit_period) / step_)));
-  const double replay = ToSeconds(policy_.scale_down_hold) + ToSeconds(policy_.lead);
-  window_steps_ = history_steps_ + refit_steps_ + static_cast<int64_t>(std::ceil(replay / step_)) +
-                  options_.overlap_steps + 2;
-  horizon_ = served_prototype_.HorizonSteps(step_);
+  options_.chunk_points = std::clamp(options_.chunk_points, 1, kMaxPointsPerQuery);
 }
 
 PolicyRunner::~PolicyRunner() = default;
 
 std::vector<TimeRange> PolicyRunner::PlanFetch(double now) const {
-  const int64_t now_k = FloorDiv(now, step_);
-  const int64_t first_k = now_k - window_steps_ + 1;
-  int64_t from = first_k;
-  if (fetched_any_) from = std::max(first_k, fetched_until_ - options_.overlap_steps);
+  // Sample j is evaluated at j * step and belongs to bucket j - 1.
+  const int64_t now_j = FloorDiv(now, step_);
+  const int64_t first_j = now_j - settings_->window_steps() + 1;
+  int64_t from = first_j;
+  if (fetched_any_) from = std::max(first_j, fetched_until_ - options_.overlap_steps);
   std::vector<TimeRange> plan;
-  for (int64_t k = from; k <= now_k; k += options_.chunk_points) {
-    const int64_t to = std::min(now_k, k + options_.chunk_points - 1);
-    plan.push_back({static_cast<double>(k) * step_, static_cast<double>(to) * step_});
+  for (int64_t j = from; j <= now_j; j += options_.chunk_points) {
+    const int64_t to = std::min(now_j, j + options_.chunk_points - 1);
+    plan.push_back({static_cast<double>(j) * step_, static_cast<double>(to) * step_});
   }
   return plan;
 }
@@ -133,24 +77,13 @@ void PolicyRunner::Ingest(const TimeRange& range, const std::vector<Series>& chu
   fetched_any_ = true;
   for (const Series& in : chunk) {
     auto it = series_.find(in.labels);
-    if (it == series_.end()) {
-      it = series_
-               .emplace(in.labels,
-                        std::make_unique<SeriesState>(in.labels, window_steps_, refit_steps_))
-               .first;
-    }
+    if (it == series_.end())
+      it = series_.emplace(in.labels, std::make_unique<SeriesState>(in.labels, settings_)).first;
     SeriesState& s = *it->second;
     for (const Sample& sample : in.samples) {
-      const int64_t k = static_cast<int64_t>(std::llround(sample.time / step_));
-      s.history.Put(k, sample.value);
+      s.pipeline.Put(std::llround(sample.time / step_) - 1, sample.value);
       s.last_seen_time = std::max(s.last_seen_time, sample.time);
-      if (std::isfinite(sample.value)) {
-        s.first_data = std::min(s.first_data, k);
-        if (sample.time >= s.observed_time) {
-          s.observed = std::max(0.0, sample.value);
-          s.observed_time = sample.time;
-        }
-      }
+      if (std::isfinite(sample.value)) s.observed_time = std::max(s.observed_time, sample.time);
     }
   }
 }
@@ -167,70 +100,6 @@ void PolicyRunner::FetchSucceeded(double now) {
 
 void PolicyRunner::FetchFailed(const std::string& error) { last_error_ = error; }
 
-bool PolicyRunner::IsRefitBucket(const SeriesState& s, int64_t k) const {
-  if (Mod(k + s.phase, refit_steps_) == 0) return true;
-  // While history is short, refit whenever it doubles, so the cold-start chain advances.
-  return s.fit_count < history_steps_ && s.first_data != INT64_MAX &&
-         k - s.first_data + 1 >= 2 * s.fit_count;
-}
-
-void PolicyRunner::FitAt(SeriesState& s, int64_t k) {
-  const int64_t from = std::max({s.history.first(), k - history_steps_ + 1, s.first_data});
-  // Not kept per series: with thousands of series the copies would double the history's memory.
-  thread_local std::vector<double> window;
-  s.history.Copy(from, k, &window);
-  s.model->Fit(static_cast<double>(from) * step_, window);
-  if (window.capacity() > (size_t{1} << 20)) std::vector<double>().swap(window);
-  s.fit_bucket = k;
-  s.fit_count = std::max<int64_t>(1, k - from + 1);
-  ++s.fits;
-}
-
-void PolicyRunner::DecideAt(SeriesState& s, int64_t k) {
-  const double value = s.history.At(k);
-  if (std::isfinite(value)) {
-    if (std::isfinite(s.prev_prediction)) {
-      const double alpha = std::min(1.0, step_ / 3600.0);
-      s.mae += alpha * (std::abs(value - s.prev_prediction) - s.mae);
-      if (std::isfinite(s.prev_value))
-        s.naive_mae += alpha * (std::abs(value - s.prev_value) - s.naive_mae);
-    }
-    s.prev_value = value;
-  }
-  s.path = s.model->Forecast(horizon_, policy_.quantile);
-  s.prev_prediction = s.path.empty() ? kNaN : s.path.front().mean;
-  const double t = static_cast<double>(k + 1) * step_;
-  s.decision = s.served->Decide(t, static_cast<double>(k) * step_, step_, value, s.path);
-  s.decision_time = t;
-  s.decided = true;
-}
-
-void PolicyRunner::AdvanceSeries(SeriesState& s, double now) {
-  const int64_t consumable = FloorDiv(now, step_) - 1;  // buckets with (k + 1) * step <= now
-  const int64_t upto = std::min(consumable, s.history.last_present());
-  if (s.history.last_present() == INT64_MIN || s.first_data == INT64_MAX || upto < s.first_data)
-    return;
-  if (!s.model) {
-    s.model = std::get<std::unique_ptr<fc::Model>>(fc::MakeModel(spec_));
-    s.served = served_prototype_;
-    const double replay = ToSeconds(policy_.scale_down_hold) + ToSeconds(policy_.lead);
-    const int64_t limit = std::min(upto, FloorDiv(now - replay, step_) - 1);
-    int64_t start = limit - Mod(limit + s.phase, refit_steps_);
-    start = std::clamp(start, std::max(s.first_data, s.history.first()), upto);
-    FitAt(s, start);
-    s.model_seen = start;
-    DecideAt(s, start);
-  }
-  for (int64_t k = s.model_seen + 1; k <= upto; ++k) {
-    if (IsRefitBucket(s, k))
-      FitAt(s, k);
-    else
-      s.model->Update(s.history.At(k));
-    s.model_seen = k;
-    DecideAt(s, k);
-  }
-}
-
 void PolicyRunner::Advance(double now) {
   // Models start only on the whole start-up window: fitted on part of it, they would differ from
   // those of a replica that loaded it at once.
@@ -240,33 +109,16 @@ void PolicyRunner::Advance(double now) {
   for (auto& [labels, s] : series_) all.push_back(s.get());
   const size_t threads = std::min<size_t>(std::max(1, options_.threads), all.size() / 16 + 1);
   if (threads <= 1) {
-    for (SeriesState* s : all) AdvanceSeries(*s, now);
+    for (SeriesState* s : all) s->pipeline.Advance(now);
     return;
   }
   std::vector<std::thread> workers;
   for (size_t t = 0; t < threads; ++t) {
-    workers.emplace_back([this, &all, t, threads, now] {
-      for (size_t i = t; i < all.size(); i += threads) AdvanceSeries(*all[i], now);
+    workers.emplace_back([&all, t, threads, now] {
+      for (size_t i = t; i < all.size(); i += threads) all[i]->pipeline.Advance(now);
     });
   }
   for (std::thread& w : workers) w.join();
-}
-
-double PolicyRunner::ServedForecastValue(const SeriesState& s, double now) const {
-  const double observed = std::isfinite(s.observed) ? s.observed : 0;
-  if (!s.decided) return observed;
-  // When the data stops (Prometheus down), keep deciding on the model's forecast for the current
-  // time, never below what was served.
-  const int64_t now_k = FloorDiv(now, step_);
-  if (now_k - (s.model_seen + 1) <= 2) return s.decision;
-  const double at = static_cast<double>(now_k) * step_;
-  const auto [first, last] = policies::ForecastSteps(at, static_cast<double>(s.model_seen) * step_,
-                                                     step_, ToSeconds(policy_.lead));
-  const std::vector<fc::ForecastPoint> path =
-      s.model->Forecast(std::min(last, 100000), policy_.quantile);
-  policies::ServedForecast provisional = *s.served;
-  return std::max(s.decision, provisional.Decide(at, static_cast<double>(s.model_seen) * step_,
-                                                 step_, s.prev_value, path));
 }
 
 void PolicyRunner::AppendServed(double now, std::vector<ServedMetric>* out,
@@ -290,18 +142,18 @@ void PolicyRunner::AppendServed(double now, std::vector<ServedMetric>* out,
     const auto window = static_cast<int64_t>(std::llround(step_));
     for (auto& [labels, sp] : series_) {
       SeriesState& s = *sp;
-      if (!std::isfinite(s.observed)) continue;
+      const auto seen = s.pipeline.Observed(now);
+      if (!seen) continue;
+      const double sample_time = static_cast<double>(seen->bucket + 1) * step_;
       const auto at = std::chrono::system_clock::time_point(
-          std::chrono::milliseconds(static_cast<int64_t>(std::llround(s.observed_time * 1000))));
-      // Never below what is observed now, even before the newest bucket reaches the model.
-      const double value = std::max(ServedForecastValue(s, now), s.observed);
-      observed.values.push_back({policy_.observed_metric, labels, at, window, s.observed, ""});
+          std::chrono::milliseconds(static_cast<int64_t>(std::llround(sample_time * 1000))));
+      const double value = s.pipeline.Served(now);
+      observed.values.push_back({policy_.observed_metric, labels, at, window, seen->value, ""});
       forecast.values.push_back({policy_.forecast_metric, labels, at, window, value, ""});
       if (value != s.published && audit) {
-        audit->push_back({s.decision_time, policy_.forecast_metric, labels, value,
-                          std::isfinite(s.published) ? s.published : 0, s.observed,
-                          s.model ? s.model->name() : "observed (no model yet)",
-                          static_cast<double>(s.fit_bucket) * step_, age});
+        audit->push_back({s.pipeline.decision_time(), policy_.forecast_metric, labels, value,
+                          std::isfinite(s.published) ? s.published : 0, seen->value,
+                          s.pipeline.model_name(), s.pipeline.fit_time(), age});
       }
       s.published = value;
     }
@@ -325,15 +177,15 @@ RunnerStats PolicyRunner::stats() const {
   RunnerStats st;
   st.series = series_.size();
   for (const auto& [labels, s] : series_) {
-    st.forecast_mae += s->mae;
-    st.naive_mae += s->naive_mae;
-    st.refits += s->fits;
+    st.forecast_mae += s->pipeline.forecast_mae();
+    st.naive_mae += s->pipeline.naive_mae();
+    st.refits += s->pipeline.fits();
   }
   return st;
 }
 
 size_t PolicyRunner::history_bytes() const {
-  return series_.size() * static_cast<size_t>(window_steps_) * sizeof(float);
+  return series_.size() * static_cast<size_t>(settings_->window_steps()) * sizeof(float);
 }
 
 }  // namespace prescale::adapter

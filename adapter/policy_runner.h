@@ -1,16 +1,12 @@
-// Everything prescale keeps for one policy between refreshes: the history of each of its series
-// on the policy's step grid, one forecasting model and one decision per series, and what to
-// fetch next. The refresh loop drives it: PlanFetch -> Ingest (per chunk) -> FetchSucceeded ->
-// Advance -> AppendServed.
+// Everything prescale keeps for one policy between refreshes: one series pipeline per label set
+// (history, model and decision: policies/series_pipeline.h, the same code a backtest runs), and
+// what to fetch next. The refresh loop drives it: PlanFetch -> Ingest (per chunk) ->
+// FetchSucceeded -> Advance -> AppendServed.
 //
-// Determinism: what a runner serves is a function of the data alone, so replicas that read the
-// same Prometheus serve the same values whenever they started. Bucket k (Prometheus' value at
-// k * step) is fed to the model one step later (late scrapes have landed by then) and the
-// decision is taken at that data time, (k + 1) * step, not at the wall-clock time of the
-// refresh. Models are refitted at grid buckets fixed by the series' labels (once per refit
-// period, spread over the period) on exactly the `history` window ending there; at start-up a
-// series is fitted at its last such bucket before now - (hold + lead) and replayed from there,
-// so its decision state matches a replica that has been running all along.
+// Determinism: what a runner serves is a function of the data alone (see SeriesPipeline), so
+// replicas that read the same Prometheus serve the same values whenever they started, and a
+// backtest on the same samples serves what serve serves. The sample Prometheus evaluates at T
+// describes the bucket that ends at T.
 //
 // Threading: not thread-safe; owned by the refresh loop. Advance() fans the per-series work out
 // to `threads` threads internally.
@@ -26,14 +22,12 @@
 #include "adapter/prometheus_response.h"
 #include "adapter/snapshot.h"
 #include "common/duration.h"
-#include "forecasting/model.h"
 #include "policies/policy.h"
-#include "policies/served_forecast.h"
+#include "policies/series_pipeline.h"
 
 namespace prescale::adapter {
 
 struct RunnerOptions {
-  Duration refit_period = std::chrono::hours(1);
   int overlap_steps = 2;    // re-fetched each refresh, for late scrapes
   int chunk_points = 2000;  // points per series per query (Prometheus allows 11,000)
   int threads = 1;          // for fitting and replaying series in parallel
@@ -111,27 +105,17 @@ class PolicyRunner {
 
  private:
   struct SeriesState;
-  PolicyRunner(policies::Policy policy, RunnerOptions options, forecasting::ModelSpec spec,
-               policies::ServedForecast served);
-  void AdvanceSeries(SeriesState& s, double now);
-  void FitAt(SeriesState& s, int64_t k);
-  void DecideAt(SeriesState& s, int64_t k);
-  bool IsRefitBucket(const SeriesState& s, int64_t k) const;
-  double ServedForecastValue(const SeriesState& s, double now) const;
+  PolicyRunner(policies::Policy policy, RunnerOptions options,
+               std::shared_ptr<const policies::PipelineSettings> settings);
 
   policies::Policy policy_;
   RunnerOptions options_;
-  forecasting::ModelSpec spec_;
-  policies::ServedForecast served_prototype_;  // each new series' decision state starts as this
+  std::shared_ptr<const policies::PipelineSettings> settings_;
   double step_;
-  int64_t history_steps_;
-  int64_t refit_steps_;
-  int64_t window_steps_;  // buckets fetched at start-up and kept per series
-  int horizon_;
   std::map<apiserver::Labels, std::unique_ptr<SeriesState>> series_;
   bool backfilled_ = false;
   bool fetched_any_ = false;
-  int64_t fetched_until_ = 0;  // last bucket of the last successful fetch
+  int64_t fetched_until_ = 0;  // newest sample time of the last successful fetch, in steps
   double last_success_ = 0;
   std::string last_error_;
 };

@@ -4,155 +4,10 @@
 #include <date/tz.h>
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <cmath>
 #include <stdexcept>
 
 namespace prescale::forecasting {
-namespace {
-
-struct FieldSpec {
-  const char* name;
-  int min;
-  int max;
-  const char* const* names;  // optional names for values min..; nullptr if none
-};
-
-constexpr const char* kMonthNames[] = {"jan", "feb", "mar", "apr", "may", "jun",  "jul",
-                                       "aug", "sep", "oct", "nov", "dec", nullptr};
-constexpr const char* kDayNames[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", nullptr};
-
-constexpr FieldSpec kFields[] = {{"minute", 0, 59, nullptr},
-                                 {"hour", 0, 23, nullptr},
-                                 {"day-of-month", 1, 31, nullptr},
-                                 {"month", 1, 12, kMonthNames},
-                                 {"day-of-week", 0, 7, kDayNames}};
-
-bool ParseValue(std::string_view text, const FieldSpec& spec, int* out, std::string* error) {
-  if (spec.names != nullptr && text.size() == 3) {
-    std::string lower(text);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (int i = 0; spec.names[i] != nullptr; ++i) {
-      if (lower == spec.names[i]) {
-        *out = spec.min + i;
-        return true;
-      }
-    }
-  }
-  int v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
-    *error = std::string(spec.name) + ": '" + std::string(text) + "' is not a number";
-    return false;
-  }
-  if (v < spec.min || v > spec.max) {
-    *error = std::string(spec.name) + ": " + std::to_string(v) + " is out of range " +
-             std::to_string(spec.min) + "-" + std::to_string(spec.max);
-    return false;
-  }
-  *out = v;
-  return true;
-}
-
-// One comma-separated item: `*`, `N`, `N-M`, each optionally `/STEP`.
-bool ParseItem(std::string_view item, const FieldSpec& spec, std::vector<bool>* set,
-               std::string* error) {
-  int step = 1;
-  if (const size_t slash = item.find('/'); slash != std::string_view::npos) {
-    const std::string_view s = item.substr(slash + 1);
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), step);
-    if (ec != std::errc() || end != s.data() + s.size() || s.empty() || step <= 0) {
-      *error = std::string(spec.name) + ": step '" + std::string(s) + "' must be a positive number";
-      return false;
-    }
-    item = item.substr(0, slash);
-  }
-  int lo = spec.min, hi = spec.max;
-  if (item != "*") {
-    const size_t dash = item.find('-');
-    if (!ParseValue(item.substr(0, dash), spec, &lo, error)) return false;
-    hi = lo;
-    if (dash != std::string_view::npos && !ParseValue(item.substr(dash + 1), spec, &hi, error))
-      return false;
-    if (hi < lo) {
-      *error = std::string(spec.name) + ": range " + std::string(item) + " is backwards";
-      return false;
-    }
-    if (dash == std::string_view::npos && step != 1) hi = spec.max;  // `N/S` means N-max/S
-  }
-  for (int v = lo; v <= hi; v += step) (*set)[v] = true;
-  return true;
-}
-
-bool ParseField(std::string_view text, const FieldSpec& spec, std::vector<bool>* set,
-                std::string* error) {
-  set->assign(spec.max + 1, false);
-  size_t start = 0;
-  while (true) {
-    const size_t comma = text.find(',', start);
-    const std::string_view item = text.substr(start, comma - start);
-    if (item.empty()) {
-      *error = std::string(spec.name) + ": empty list item";
-      return false;
-    }
-    if (!ParseItem(item, spec, set, error)) return false;
-    if (comma == std::string_view::npos) return true;
-    start = comma + 1;
-  }
-}
-
-template <size_t N>
-std::bitset<N> ToBits(const std::vector<bool>& v) {
-  std::bitset<N> bits;
-  for (size_t i = 0; i < N && i < v.size(); ++i) bits[i] = v[i];
-  return bits;
-}
-
-}  // namespace
-
-std::optional<CronSchedule> CronSchedule::Parse(std::string_view text, std::string* error) {
-  std::vector<std::string_view> fields;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-    const size_t start = i;
-    while (i < text.size() && text[i] != ' ' && text[i] != '\t') ++i;
-    if (i > start) fields.push_back(text.substr(start, i - start));
-  }
-  if (fields.size() != 5) {
-    *error = "must have 5 fields (minute hour day-of-month month day-of-week), found " +
-             std::to_string(fields.size());
-    return std::nullopt;
-  }
-  std::vector<bool> sets[5];
-  for (int f = 0; f < 5; ++f) {
-    if (!ParseField(fields[f], kFields[f], &sets[f], error)) return std::nullopt;
-  }
-  CronSchedule s;
-  s.minutes_ = ToBits<60>(sets[0]);
-  s.hours_ = ToBits<24>(sets[1]);
-  s.days_of_month_ = ToBits<32>(sets[2]);
-  s.months_ = ToBits<13>(sets[3]);
-  s.days_of_week_ = ToBits<7>(sets[4]);
-  if (sets[4][7]) s.days_of_week_[0] = true;  // 7 is Sunday too
-  s.day_of_month_restricted_ = fields[2][0] != '*';
-  s.day_of_week_restricted_ = fields[4][0] != '*';
-  return s;
-}
-
-bool CronSchedule::MatchesDay(unsigned day_of_month, unsigned month, unsigned day_of_week) const {
-  if (!months_[month]) return false;
-  const bool dom = days_of_month_[day_of_month];
-  const bool dow = days_of_week_[day_of_week];
-  if (day_of_month_restricted_ && day_of_week_restricted_) return dom || dow;
-  return dom && dow;
-}
-
-bool CronSchedule::MatchesTime(unsigned hour, unsigned minute) const {
-  return hours_[hour] && minutes_[minute];
-}
-
 const date::time_zone* LocateTimeZone(const std::string& name, std::string* error) {
   try {
     return date::locate_zone(name);
@@ -166,43 +21,134 @@ std::string CalendarError::ToString() const {
   return "event \"" + event + "\": " + field + ": " + message;
 }
 
-std::optional<ScheduledEvent> ScheduledEvent::Create(const EventSpec& spec, CalendarError* error) {
-  std::string why;
-  std::optional<CronSchedule> schedule = CronSchedule::Parse(spec.schedule, &why);
-  if (!schedule) {
-    *error = {spec.name, "schedule", why};
+namespace {
+
+// Digits of `text` at [at, at + n) as a number, or -1.
+int Digits(std::string_view text, size_t at, size_t n) {
+  if (at + n > text.size()) return -1;
+  int v = 0;
+  for (size_t i = at; i < at + n; ++i) {
+    if (text[i] < '0' || text[i] > '9') return -1;
+    v = v * 10 + (text[i] - '0');
+  }
+  return v;
+}
+
+std::optional<date::local_days> ParseDay(std::string_view text) {
+  if (text.size() < 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  const int y = Digits(text, 0, 4), m = Digits(text, 5, 2), d = Digits(text, 8, 2);
+  if (y < 0 || m < 0 || d < 0) return std::nullopt;
+  const date::year_month_day ymd{date::year(y), date::month(static_cast<unsigned>(m)),
+                                 date::day(static_cast<unsigned>(d))};
+  if (!ymd.ok()) return std::nullopt;
+  return date::local_days(ymd);
+}
+
+date::sys_seconds ToSys(const date::time_zone* zone, date::local_seconds local) {
+  return zone->to_sys(local, date::choose::earliest);
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseLocalDate(std::string_view text, std::string* error) {
+  const std::optional<date::local_days> day = text.size() == 10 ? ParseDay(text) : std::nullopt;
+  if (!day) {
+    *error = "'" + std::string(text) + "' is not a date YYYY-MM-DD";
     return std::nullopt;
   }
-  const date::time_zone* zone = LocateTimeZone(spec.timezone.empty() ? "UTC" : spec.timezone, &why);
-  if (zone == nullptr) {
+  return day->time_since_epoch().count();
+}
+
+std::optional<int64_t> ParseLocalDateTime(std::string_view text, std::string* error) {
+  *error = "'" + std::string(text) + "' is not a local date and time YYYY-MM-DD HH:MM";
+  const std::optional<date::local_days> day = ParseDay(text);
+  if (!day || (text.size() != 16 && text.size() != 19) || (text[10] != ' ' && text[10] != 'T') ||
+      text[13] != ':' || (text.size() == 19 && text[16] != ':'))
+    return std::nullopt;
+  const int h = Digits(text, 11, 2), m = Digits(text, 14, 2);
+  const int sec = text.size() == 19 ? Digits(text, 17, 2) : 0;
+  if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59) return std::nullopt;
+  error->clear();
+  return std::chrono::duration_cast<std::chrono::seconds>(day->time_since_epoch()).count() +
+         h * 3600 + m * 60 + sec;
+}
+
+std::optional<ScheduledEvent> ScheduledEvent::Create(const EventSpec& spec, CalendarError* error) {
+  ScheduledEvent event;
+  event.name_ = spec.name;
+  std::string why;
+  event.zone_ = LocateTimeZone(spec.timezone.empty() ? "UTC" : spec.timezone, &why);
+  if (event.zone_ == nullptr) {
     *error = {spec.name, "timezone", why};
     return std::nullopt;
   }
-  return ScheduledEvent(spec.name, *schedule, zone);
+  if (!spec.schedule.empty()) {
+    event.schedule_ = CronSchedule::Parse(spec.schedule, &why);
+    if (!event.schedule_) {
+      *error = {spec.name, "schedule", why};
+      return std::nullopt;
+    }
+  } else if (spec.dates.empty()) {
+    *error = {spec.name, "schedule", "an event needs a schedule or dates"};
+    return std::nullopt;
+  }
+  for (size_t i = 0; i < spec.dates.size(); ++i) {
+    const std::optional<int64_t> local = ParseLocalDateTime(spec.dates[i], &why);
+    if (!local) {
+      *error = {spec.name, "dates[" + std::to_string(i) + "]", why};
+      return std::nullopt;
+    }
+    const date::local_seconds at{std::chrono::seconds(*local)};
+    event.dated_.push_back(static_cast<double>(ToSys(event.zone_, at).time_since_epoch().count()));
+  }
+  for (size_t i = 0; i < spec.except.size(); ++i) {
+    const std::optional<int64_t> day = ParseLocalDate(spec.except[i], &why);
+    if (!day) {
+      *error = {spec.name, "except[" + std::to_string(i) + "]", why};
+      return std::nullopt;
+    }
+    event.excluded_days_.push_back(*day);
+  }
+  if (!(spec.before_seconds >= 0 && spec.after_seconds >= 0)) {
+    *error = {spec.name, "window", "before and after must not be negative"};
+    return std::nullopt;
+  }
+  std::sort(event.dated_.begin(), event.dated_.end());
+  std::sort(event.excluded_days_.begin(), event.excluded_days_.end());
+  event.before_ = spec.before_seconds;
+  event.after_ = spec.after_seconds;
+  return event;
 }
 
 void ScheduledEvent::OccurrencesBetween(double t0, double t1, std::vector<double>* out) const {
   using namespace std::chrono;
   if (!(t1 >= t0)) return;
   const size_t first_new = out->size();
-  const auto sys0 = date::sys_seconds(seconds(static_cast<long long>(std::floor(t0))));
-  const auto sys1 = date::sys_seconds(seconds(static_cast<long long>(std::ceil(t1))));
-  // Local days overlapping [t0, t1], with a day of margin for the zone's offset.
-  const auto day0 = date::floor<date::days>(zone_->to_local(sys0)) - date::days(1);
-  const auto day1 = date::floor<date::days>(zone_->to_local(sys1)) + date::days(1);
-  for (auto day = day0; day <= day1; day += date::days(1)) {
-    const date::year_month_day ymd(day);
-    const date::weekday wd(day);
-    if (!schedule_.MatchesDay(static_cast<unsigned>(ymd.day()), static_cast<unsigned>(ymd.month()),
-                              wd.c_encoding()))
-      continue;
-    for (unsigned h = 0; h < 24; ++h) {
-      for (unsigned m = 0; m < 60; ++m) {
-        if (!schedule_.MatchesTime(h, m)) continue;
-        const auto local = day + hours(h) + minutes(m);
-        const auto sys = zone_->to_sys(local, date::choose::earliest);
-        const double t = static_cast<double>(sys.time_since_epoch().count());
-        if (t >= t0 && t <= t1) out->push_back(t);
+  for (auto it = std::lower_bound(dated_.begin(), dated_.end(), t0);
+       it != dated_.end() && *it <= t1; ++it)
+    out->push_back(*it);
+  if (schedule_) {
+    const auto sys0 = date::sys_seconds(seconds(static_cast<long long>(std::floor(t0))));
+    const auto sys1 = date::sys_seconds(seconds(static_cast<long long>(std::ceil(t1))));
+    // Local days overlapping [t0, t1], with a day of margin for the zone's offset.
+    const auto day0 = date::floor<date::days>(zone_->to_local(sys0)) - date::days(1);
+    const auto day1 = date::floor<date::days>(zone_->to_local(sys1)) + date::days(1);
+    for (auto day = day0; day <= day1; day += date::days(1)) {
+      const date::year_month_day ymd(day);
+      const date::weekday wd(day);
+      if (!schedule_->MatchesDay(static_cast<unsigned>(ymd.day()),
+                                 static_cast<unsigned>(ymd.month()), wd.c_encoding()))
+        continue;
+      if (std::binary_search(excluded_days_.begin(), excluded_days_.end(),
+                             day.time_since_epoch().count()))
+        continue;
+      for (unsigned h = 0; h < 24; ++h) {
+        for (unsigned m = 0; m < 60; ++m) {
+          if (!schedule_->MatchesTime(h, m)) continue;
+          const auto sys = ToSys(zone_, day + hours(h) + minutes(m));
+          const double t = static_cast<double>(sys.time_since_epoch().count());
+          if (t >= t0 && t <= t1) out->push_back(t);
+        }
       }
     }
   }

@@ -8,11 +8,13 @@
 // which caches occurrences (copyable, not thread-safe).
 #pragma once
 
-#include <bitset>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "forecasting/cron_schedule.h"
 
 namespace date {
 class time_zone;
@@ -20,17 +22,28 @@ class time_zone;
 
 namespace prescale::forecasting {
 
-// A scheduled event as a policy writes it, e.g. {"us_equities_open", "30 9 * * 1-5",
-// "America/New_York"}.
+// An event as a policy writes it: recurring (a cron schedule, e.g. the 09:30 open "30 9 * * 1-5")
+// or dated (one-off local times, e.g. a CPI release "2026-12-10 08:30"), or both, in an IANA time
+// zone; minus excluded local dates (holidays on which a recurring event does not happen); and
+// the window around each occurrence in which the event matters.
 struct EventSpec {
+  EventSpec() = default;
+  EventSpec(std::string event_name, std::string cron, std::string zone = "UTC")
+      : name(std::move(event_name)), schedule(std::move(cron)), timezone(std::move(zone)) {}
+
   std::string name;
-  std::string schedule;  // cron: minute hour day-of-month month day-of-week
+  std::string schedule;  // cron: minute hour day-of-month month day-of-week; "" for none
   std::string timezone = "UTC";
+  std::vector<std::string> dates;   // local "YYYY-MM-DD HH:MM" (or with a T), one-off occurrences
+  std::vector<std::string> except;  // local "YYYY-MM-DD" on which the schedule does not fire
+  double before_seconds = 300;      // the window starts this long before an occurrence
+  double after_seconds = 1800;      // and ends this long after it
 
   bool operator==(const EventSpec&) const = default;
 };
 
-// Why an EventSpec does not load: `field` is "schedule" or "timezone".
+// Why an EventSpec does not load: `field` is "schedule", "timezone", "dates[i]" or
+// "except[i]".
 struct CalendarError {
   std::string event;
   std::string field;
@@ -40,53 +53,42 @@ struct CalendarError {
   std::string ToString() const;
 };
 
-// Vixie-cron syntax per field: `*`, `N`, `N-M`, lists `a,b`, steps `*/S`, `N/S` and `N-M/S`;
-// month and day-of-week also take English names (jan, Mon); day-of-week 0 and 7 are Sunday.
-// When both day-of-month and day-of-week are restricted (neither starts with `*`), a day
-// matching either matches, as in Vixie cron; otherwise a day must match both.
-class CronSchedule {
- public:
-  // nullopt and *error naming the field (e.g. "hour: 25 is out of range 0-23") on bad text.
-  static std::optional<CronSchedule> Parse(std::string_view text, std::string* error);
-
-  // day_of_week 0 = Sunday; month 1-12.
-  bool MatchesDay(unsigned day_of_month, unsigned month, unsigned day_of_week) const;
-  bool MatchesTime(unsigned hour, unsigned minute) const;
-
- private:
-  std::bitset<60> minutes_;
-  std::bitset<24> hours_;
-  std::bitset<32> days_of_month_;
-  std::bitset<13> months_;
-  std::bitset<7> days_of_week_;
-  bool day_of_month_restricted_ = false;
-  bool day_of_week_restricted_ = false;
-};
-
 // The IANA zone `name` of the system tzdata; nullptr and *error when it is unknown.
 const date::time_zone* LocateTimeZone(const std::string& name, std::string* error);
+
+// Local "YYYY-MM-DD HH:MM" (or "YYYY-MM-DDTHH:MM", optionally ":SS") as seconds since the local
+// epoch; nullopt and *error on anything else.
+std::optional<int64_t> ParseLocalDateTime(std::string_view text, std::string* error);
+// Local "YYYY-MM-DD" as days since the local epoch; nullopt and *error on anything else.
+std::optional<int64_t> ParseLocalDate(std::string_view text, std::string* error);
 
 // One event: a schedule in a time zone.
 class ScheduledEvent {
  public:
-  // nullopt and *error when the schedule does not parse (CronSchedule::Parse) or the zone is
-  // unknown (LocateTimeZone); an empty zone is UTC.
+  // nullopt and *error when the schedule does not parse (CronSchedule::Parse), the zone is
+  // unknown (LocateTimeZone), a date does not parse, the event has neither a schedule nor dates,
+  // or the window is negative; an empty zone is UTC.
   static std::optional<ScheduledEvent> Create(const EventSpec& spec, CalendarError* error);
 
   const std::string& name() const { return name_; }
+  double before_seconds() const { return before_; }
+  double after_seconds() const { return after_; }
 
   // Appends to *out the occurrences (Unix seconds) in [t0, t1], sorted and unique. A local time
   // skipped by a DST change fires at the transition (the instant after the gap); a repeated one
-  // fires once, the first time.
+  // fires once, the first time. The schedule does not fire on excluded dates; dated occurrences
+  // always do.
   void OccurrencesBetween(double t0, double t1, std::vector<double>* out) const;
 
  private:
-  ScheduledEvent(std::string name, CronSchedule schedule, const date::time_zone* zone)
-      : name_(std::move(name)), schedule_(schedule), zone_(zone) {}
+  ScheduledEvent() = default;
 
   std::string name_;
-  CronSchedule schedule_;
-  const date::time_zone* zone_;  // owned by the date library's tz database, never freed
+  std::optional<CronSchedule> schedule_;
+  const date::time_zone* zone_ = nullptr;  // owned by the tz database, never freed
+  std::vector<double> dated_;              // Unix seconds, sorted
+  std::vector<int64_t> excluded_days_;     // local days since the epoch, sorted
+  double before_ = 300, after_ = 1800;
 };
 
 // The events of one policy.

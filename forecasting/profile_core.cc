@@ -13,8 +13,14 @@ constexpr size_t kMaxFitWindow = 4000;  // buckets used to choose parameters
 constexpr int kMaxEvaluations = 100;
 constexpr double kTolerance = 3e-3;  // relative; finer changes of the mean error do not matter
 
-int EventBefore(double step) { return std::clamp(static_cast<int>(std::ceil(300 / step)), 1, 60); }
-int EventAfter(double step) { return std::clamp(static_cast<int>(std::ceil(1800 / step)), 1, 600); }
+// The buckets of an event's window the profile learns: its before/after, at least one bucket
+// each way, at most 60 before and 600 after (bounded memory and fitting time).
+int EventBefore(const ScheduledEvent& e, double step) {
+  return std::clamp(static_cast<int>(std::ceil(e.before_seconds() / step - 1e-9)), 1, 60);
+}
+int EventAfter(const ScheduledEvent& e, double step) {
+  return std::clamp(static_cast<int>(std::ceil(e.after_seconds() / step - 1e-9)), 1, 600);
+}
 
 }  // namespace
 
@@ -30,8 +36,13 @@ ProfileCore::ProfileCore(const ProfileOptions& options) : step_(options.step_sec
     periods_.push_back(std::move(p));
   }
   for (const ScheduledEvent& event : options.events) {
-    events_.push_back(Event{
-        EventWindow(event, step_, EventBefore(step_), EventAfter(step_)), false, {}, {}, {}, {}});
+    events_.push_back(
+        Event{EventWindow(event, step_, EventBefore(event, step_), EventAfter(event, step_)),
+              false,
+              {},
+              {},
+              {},
+              {}});
   }
 }
 

@@ -61,8 +61,11 @@ struct ServingKeys {
   std::vector<forecasting::EventSpec> events;
   Duration max_staleness = std::chrono::minutes(10);
   Duration scale_down_hold = std::chrono::minutes(5);
-  std::string observed_metric;  // defaults to `name`
-  std::string forecast_metric;  // defaults to `name` + "_forecast"
+  // How long after a bucket's end its sample is taken as complete (late scrapes land within it).
+  Duration grace = std::chrono::seconds(10);
+  Duration refit_every = std::chrono::hours(1);  // how often each series' model is refitted
+  std::string observed_metric;                   // defaults to `name`
+  std::string forecast_metric;                   // defaults to `name` + "_forecast"
 
   bool operator==(const ServingKeys&) const = default;
 };

@@ -241,6 +241,33 @@ void ReadBacktest(Reader& r, const YAML::Node& node, const std::string& path, Ba
   }
 }
 
+// A list of strings, each checked by `parse`; errors point at the item.
+void ReadStringList(Reader& r, const YAML::Node& node, const std::string& path,
+                    std::vector<std::string>* out,
+                    bool (*valid)(const std::string&, std::string*)) {
+  if (!node.IsSequence()) {
+    r.Error(node, path, "must be a list");
+    return;
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string p = path + "[" + std::to_string(i) + "]";
+    std::string why;
+    if (!node[i].IsScalar())
+      r.Error(node[i], p, "must be a string");
+    else if (!valid(node[i].Scalar(), &why))
+      r.Error(node[i], p, why);
+    else
+      out->push_back(node[i].Scalar());
+  }
+}
+
+bool ValidDateTime(const std::string& text, std::string* why) {
+  return forecasting::ParseLocalDateTime(text, why).has_value();
+}
+bool ValidDate(const std::string& text, std::string* why) {
+  return forecasting::ParseLocalDate(text, why).has_value();
+}
+
 void ReadEvents(Reader& r, const YAML::Node& node, const std::string& path,
                 std::vector<forecasting::EventSpec>* out) {
   if (!node.IsSequence()) {
@@ -249,22 +276,35 @@ void ReadEvents(Reader& r, const YAML::Node& node, const std::string& path,
   }
   for (size_t i = 0; i < node.size(); ++i) {
     const std::string p = path + "[" + std::to_string(i) + "]";
-    if (!r.IsMap(node[i], p)) continue;
-    r.CheckKeys(node[i], p, {"name", "schedule", "timezone"});
+    const YAML::Node e_node = node[i];
+    if (!r.IsMap(e_node, p)) continue;
+    r.CheckKeys(e_node, p, {"name", "schedule", "timezone", "dates", "except", "before", "after"});
     forecasting::EventSpec e;
-    r.String(node[i], p, "name", &e.name, true);
-    r.String(node[i], p, "schedule", &e.schedule, true);
-    r.String(node[i], p, "timezone", &e.timezone);
+    r.String(e_node, p, "name", &e.name, true);
+    r.String(e_node, p, "schedule", &e.schedule);
+    r.String(e_node, p, "timezone", &e.timezone);
+    if (const YAML::Node d = e_node["dates"])
+      ReadStringList(r, d, p + ".dates", &e.dates, ValidDateTime);
+    if (const YAML::Node x = e_node["except"])
+      ReadStringList(r, x, p + ".except", &e.except, ValidDate);
+    if (!e_node["schedule"] && !e_node["dates"])
+      r.Error(e_node, p + ".schedule", "is required (or dates)");
+    if (e_node["except"] && !e_node["schedule"])
+      r.Error(e_node["except"], p + ".except", "excludes dates of a schedule, and there is none");
+    Duration before = std::chrono::seconds(300), after = std::chrono::seconds(1800);
+    r.Dur(e_node, p, "before", &before, /*positive=*/false);
+    r.Dur(e_node, p, "after", &after, /*positive=*/false);
+    e.before_seconds = ToSeconds(before);
+    e.after_seconds = ToSeconds(after);
+    // The parts of forecasting::ScheduledEvent::Create, checked apart to report each.
     std::string why;
-    // The parts of forecasting::ScheduledEvent::Create, checked apart to report both.
     if (!e.schedule.empty() && !forecasting::CronSchedule::Parse(e.schedule, &why))
-      r.Error(node[i]["schedule"], p + ".schedule", why);
-    if (node[i]["timezone"] && !e.timezone.empty() &&
-        !forecasting::LocateTimeZone(e.timezone, &why))
-      r.Error(node[i]["timezone"], p + ".timezone", why);
+      r.Error(e_node["schedule"], p + ".schedule", why);
+    if (e_node["timezone"] && !e.timezone.empty() && !forecasting::LocateTimeZone(e.timezone, &why))
+      r.Error(e_node["timezone"], p + ".timezone", why);
     for (const forecasting::EventSpec& earlier : *out) {
       if (!e.name.empty() && earlier.name == e.name)
-        r.Error(node[i]["name"], p + ".name", "duplicate event name " + e.name);
+        r.Error(e_node["name"], p + ".name", "duplicate event name " + e.name);
     }
     out->push_back(e);
   }
@@ -272,9 +312,10 @@ void ReadEvents(Reader& r, const YAML::Node& node, const std::string& path,
 
 void ReadPolicy(Reader& r, const YAML::Node& node, const std::string& path, Policy* p) {
   if (!r.IsMap(node, path)) return;
-  r.CheckKeys(node, path,
-              {"name", "query", "step", "history", "lead", "quantile", "model", "seasonality",
-               "events", "max_staleness", "scale_down_hold", "metrics", "backtest"});
+  r.CheckKeys(
+      node, path,
+      {"name", "query", "step", "history", "lead", "quantile", "model", "seasonality", "events",
+       "max_staleness", "scale_down_hold", "grace", "refit_every", "metrics", "backtest"});
   r.String(node, path, "name", &p->name, true);
   if (!p->name.empty() && !std::regex_match(p->name, MetricNamePattern()))
     r.Error(node["name"], path + ".name", "must match [a-zA-Z_][a-zA-Z0-9_:]*");
@@ -290,6 +331,11 @@ void ReadPolicy(Reader& r, const YAML::Node& node, const std::string& path, Poli
             "must not exceed history (" + FormatDuration(p->history) + ")");
   r.Dur(node, path, "max_staleness", &p->max_staleness);
   r.Dur(node, path, "scale_down_hold", &p->scale_down_hold, /*positive=*/false);
+  r.Dur(node, path, "grace", &p->grace, /*positive=*/false);
+  if (node["grace"] && p->grace >= p->max_staleness)
+    r.Error(node["grace"], path + ".grace",
+            "must be shorter than max_staleness (" + FormatDuration(p->max_staleness) + ")");
+  r.Dur(node, path, "refit_every", &p->refit_every);
   if (const YAML::Node q = node["quantile"]) {
     if (r.Number(q, path + ".quantile", &p->quantile) && (p->quantile <= 0 || p->quantile >= 1))
       r.Error(q, path + ".quantile", "must be strictly between 0 and 1");

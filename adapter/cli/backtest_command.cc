@@ -14,7 +14,6 @@
 #include "policies/backtest/backtest.h"
 #include "policies/backtest/plot.h"
 #include "policies/backtest/report.h"
-#include "policies/model_spec.h"
 
 namespace prescale::cli {
 namespace {
@@ -60,13 +59,14 @@ std::string ApplyFlags(const BacktestFlags& f, policies::BacktestOptions* o) {
       return "--target-utilization must be in (0, 1]";
     d->target_utilization = *f.target_utilization;
   }
-  for (auto [text, name, field] : {std::tuple{&f.pod_startup, "--pod-startup", &d->pod_startup},
-                                   std::tuple{&f.sync_period, "--sync-period", &d->sync_period},
-                                   std::tuple{&f.refit_every, "--refit-every", &o->refit_every}}) {
+  for (auto [text, name, field] :
+       {std::tuple{&f.pod_startup, "--pod-startup", &d->pod_startup},
+        std::tuple{&f.sync_period, "--sync-period", &d->sync_period},
+        std::tuple{&f.refit_every, "--refit-every", &o->policy.refit_every}}) {
     if (std::string e = ParseDurationFlag(*text, name, field); !e.empty()) return e;
   }
   if (d->sync_period < std::chrono::seconds(1)) return "--sync-period must be at least 1s";
-  if (o->refit_every < std::chrono::seconds(1)) return "--refit-every must be at least 1s";
+  if (o->policy.refit_every < std::chrono::seconds(1)) return "--refit-every must be at least 1s";
   return "";
 }
 
@@ -81,10 +81,6 @@ int Run(const BacktestFlags& f) {
   if (!f.model.empty()) policy.model = f.model;
   if (std::string e = ApplyFlags(f, &options); !e.empty()) return Fail(2, e);
 
-  const fc::ModelSpec spec = policies::ModelSpecFor(policy, trace.step_seconds);
-  auto probe = fc::MakeModel(spec);  // reports a bad model name or event before the run
-  if (auto* e = std::get_if<fc::ModelError>(&probe)) return Fail(2, e->message);
-  options.make_model = [spec] { return std::get<std::unique_ptr<fc::Model>>(fc::MakeModel(spec)); };
   options.keep_per_second = !f.plot.empty();
   options.perfect_forecast = f.perfect_forecast;
 
@@ -126,7 +122,7 @@ CommandRunner AddBacktestCommand(CLI::App& app) {
   cmd->add_option("--sync-period", f->sync_period, "HPA sync period (default 15s)");
   cmd->add_option("--model", f->model, "Override the policy's forecasting model");
   cmd->add_option("--refit-every", f->refit_every,
-                  "Refit the model on all history seen this often (default 1d; more often "
+                  "Override the policy's refit_every (default 1h, as serve refits; more often "
                   "while history is short)");
   cmd->add_flag("--no-events", f->no_events, "Ignore the policy's calendar events");
   cmd->add_flag("--perfect-forecast", f->perfect_forecast,

@@ -2,43 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
+#include <limits>
 
-#include "policies/backtest/deployment_model.h"
-#include "policies/backtest/hpa_model.h"
 #include "policies/backtest/spikes.h"
-#include "policies/served_forecast.h"
+#include "policies/backtest/strategies.h"
 
 namespace prescale::policies {
 namespace {
 
-constexpr int64_t kDaySeconds = 86400;
-
 int64_t WholeSeconds(Duration d) {
   return std::chrono::duration_cast<std::chrono::seconds>(d).count();
 }
-
-// The trace on the simulator's one-second grid; `s` counts seconds from the trace start.
-struct Timeline {
-  const forecasting::Trace& trace;
-  int64_t seconds;
-
-  int64_t BucketAt(int64_t s) const {
-    const auto i = static_cast<int64_t>(std::floor(static_cast<double>(s) / trace.step_seconds));
-    return std::min<int64_t>(i, static_cast<int64_t>(trace.values.size()) - 1);
-  }
-  double Demand(int64_t s) const { return trace.values[BucketAt(s)]; }
-  // The last bucket that has ended by second s (its value is visible), or -1.
-  int64_t LastComplete(int64_t s) const {
-    const auto ended =
-        static_cast<int64_t>(std::floor(static_cast<double>(s) / trace.step_seconds)) - 1;
-    return std::min<int64_t>(ended, static_cast<int64_t>(trace.values.size()) - 1);
-  }
-  double Observed(int64_t s) const {
-    const int64_t last = LastComplete(s);
-    return last < 0 ? 0 : trace.values[last];
-  }
-};
 
 double Percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
@@ -48,223 +22,79 @@ double Percentile(std::vector<double> v, double p) {
   return v[lo] + (v[hi] - v[lo]) * (rank - static_cast<double>(lo));
 }
 
-int Required(double demand, double capacity, const BacktestSpec& d) {
-  const double pods = std::ceil(demand / capacity - 1e-9);
-  return static_cast<int>(
-      std::clamp(pods, static_cast<double>(d.min_replicas), static_cast<double>(d.max_replicas)));
+// Reactive at the target utilization whose pod-seconds equal `pod_seconds` (within
+// `tolerance`), found by bisection: reactive's cost falls as its target rises.
+Run MatchReactive(const Timeline& tl, const BacktestSpec& d, double capacity,
+                  const std::vector<double>& reactive_metric, double pod_seconds,
+                  const BacktestOptions& o, double* target) {
+  double lo = o.min_target_utilization, hi = 1.0;
+  Run best;
+  double best_gap = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < 40; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    Run run = SimulateHpa(tl, d, capacity, mid, reactive_metric);
+    const double gap = run.result.pod_seconds - pod_seconds;
+    if (std::abs(gap) < best_gap) {
+      best_gap = std::abs(gap);
+      best = std::move(run);
+      *target = mid;
+    }
+    if (best_gap <= o.match_tolerance * pod_seconds || hi - lo < 1e-6) break;
+    (gap > 0 ? lo : hi) = mid;
+  }
+  best.result.target_utilization = *target;
+  return best;
 }
 
-// What one strategy makes the HPA see at each sync, in time order.
-class MetricSource {
- public:
-  virtual ~MetricSource() = default;
-  virtual double At(int64_t s) = 0;
-};
-
-class ReactiveSource : public MetricSource {
- public:
-  explicit ReactiveSource(const Timeline& tl) : tl_(tl) {}
-  double At(int64_t s) override { return tl_.Observed(s); }
-
- private:
-  const Timeline& tl_;
-};
-
-// max(observed, the buckets one day before [now, now + lead]).
-class SeasonalNaiveSource : public MetricSource {
- public:
-  SeasonalNaiveSource(const Timeline& tl, int64_t lead) : tl_(tl), lead_(lead) {}
-  double At(int64_t s) override {
-    double v = tl_.Observed(s);
-    if (s < kDaySeconds) return v;
-    const int64_t last = tl_.LastComplete(s);
-    for (int64_t b = tl_.BucketAt(s - kDaySeconds);
-         b <= std::min(tl_.BucketAt(s - kDaySeconds + lead_), last); ++b) {
-      v = std::max(v, tl_.trace.values[b]);
-    }
-    return v;
+// The windows [occurrence - before, occurrence + after] of every event over the trace, in
+// seconds from its start, sorted by start.
+std::vector<std::pair<double, double>> EventWindows(const forecasting::EventCalendar& calendar,
+                                                    double start, double seconds) {
+  std::vector<std::pair<double, double>> windows;
+  for (const forecasting::ScheduledEvent& e : calendar.events()) {
+    std::vector<double> at;
+    e.OccurrencesBetween(start - e.after_seconds(), start + seconds + e.before_seconds(), &at);
+    for (double t : at)
+      windows.emplace_back(t - e.before_seconds() - start, t + e.after_seconds() - start);
   }
+  std::sort(windows.begin(), windows.end());
+  return windows;
+}
 
- private:
-  const Timeline& tl_;
-  int64_t lead_;
-};
-
-// The decision on the model's q-forecast; the model sees each bucket once it has ended.
-class PrescaleSource : public MetricSource {
- public:
-  PrescaleSource(const Timeline& tl, const BacktestOptions& o, ServedForecast served)
-      : tl_(tl),
-        options_(o),
-        model_(o.make_model()),
-        served_(std::move(served)),
-        horizon_(served_.HorizonSteps(tl.trace.step_seconds)),
-        refit_every_(std::max<int64_t>(
-            1, static_cast<int64_t>(static_cast<double>(WholeSeconds(o.refit_every)) /
-                                    tl.trace.step_seconds))) {
-    model_->Fit(tl.trace.start_unix, {});
+// Per second: 0 outside any window, 1 inside an event's window, 2 within 10 minutes after an
+// unscheduled spike onset (and outside event windows).
+std::vector<uint8_t> LossCauses(int64_t seconds, const std::vector<std::pair<double, double>>& w,
+                                const std::vector<SpikeResult>& spikes, double start) {
+  std::vector<uint8_t> cause(static_cast<size_t>(seconds), 0);
+  for (const SpikeResult& spike : spikes) {
+    if (spike.scheduled) continue;
+    const auto onset = static_cast<int64_t>(spike.onset_unix - start);
+    for (int64_t s = std::max<int64_t>(0, onset); s < std::min(seconds, onset + 600); ++s)
+      cause[static_cast<size_t>(s)] = 2;
   }
-
-  double At(int64_t s) override {
-    const int64_t last = tl_.LastComplete(s);
-    const bool fresh = CatchUp(last);
-    const double now = tl_.trace.start_unix + static_cast<double>(s);
-    if (last < 0) return served_.Decide(now, now, tl_.trace.step_seconds, 0, {});
-    if (fresh) path_ = model_->Forecast(horizon_, options_.policy.quantile);
-    return served_.Decide(now, tl_.trace.BucketStart(static_cast<size_t>(last)),
-                          tl_.trace.step_seconds, tl_.trace.values[last], path_);
+  for (const auto& [from, to] : w) {
+    const auto a = std::max<int64_t>(0, static_cast<int64_t>(std::ceil(from)));
+    const auto b = std::min<int64_t>(seconds - 1, static_cast<int64_t>(std::floor(to)));
+    for (int64_t s = a; s <= b; ++s) cause[static_cast<size_t>(s)] = 1;
   }
+  return cause;
+}
 
-  std::string model_name() const { return model_->name(); }
-
- private:
-  // Feeds the buckets up to `last`: online updates, with a refit on all history seen so far
-  // when it doubles (cold start) and at least every `refit_every`. True if anything was fed.
-  bool CatchUp(int64_t last) {
-    bool fed = false;
-    for (; seen_ <= last; ++seen_, fed = true) {
-      const int64_t count = seen_ + 1;
-      if (count >= next_refit_) {
-        model_->Fit(tl_.trace.start_unix,
-                    std::span<const double>(tl_.trace.values.data(), static_cast<size_t>(count)));
-        next_refit_ = count + std::min(count, refit_every_);
-      } else {
-        model_->Update(tl_.trace.values[seen_]);
-      }
-    }
-    return fed;
-  }
-
-  const Timeline& tl_;
-  const BacktestOptions& options_;
-  std::unique_ptr<forecasting::Model> model_;
-  ServedForecast served_;
-  int horizon_;
-  int64_t refit_every_;
-  int64_t seen_ = 0;
-  int64_t next_refit_ = 8;
-  std::vector<forecasting::ForecastPoint> path_;
-};
-
-// The same decision as PrescaleSource, on the demand that will be: the path's q-forecast of
-// each bucket is its true value (past the trace's end, the last bucket's).
-class PerfectForecastSource : public MetricSource {
- public:
-  PerfectForecastSource(const Timeline& tl, ServedForecast served)
-      : tl_(tl),
-        served_(std::move(served)),
-        horizon_(served_.HorizonSteps(tl.trace.step_seconds)) {}
-
-  double At(int64_t s) override {
-    const int64_t last = tl_.LastComplete(s);
-    const double now = tl_.trace.start_unix + static_cast<double>(s);
-    if (last < 0) return served_.Decide(now, now, tl_.trace.step_seconds, 0, {});
-    const auto final_bucket = static_cast<int64_t>(tl_.trace.values.size()) - 1;
-    path_.clear();
-    for (int k = 1; k <= horizon_; ++k) {
-      const double truth = tl_.trace.values[std::min(last + k, final_bucket)];
-      path_.push_back({truth, truth});
-    }
-    return served_.Decide(now, tl_.trace.BucketStart(static_cast<size_t>(last)),
-                          tl_.trace.step_seconds, tl_.trace.values[last], path_);
-  }
-
- private:
-  const Timeline& tl_;
-  ServedForecast served_;
-  int horizon_;
-  std::vector<forecasting::ForecastPoint> path_;
-};
-
-struct Run {
-  StrategyResult result;
-  double unserved = 0;     // demand not served, summed over seconds
-  std::vector<int> ready;  // per second
-  std::vector<int> replicas_at_sync;
-  std::vector<int> ready_at_sync;
-  std::vector<double> metric_at_sync;
-
-  // Accumulates unserved demand, pod-seconds and the peak from one second's pod counts.
-  void Account(const Timeline& tl, double capacity, int64_t s, int pods, int ready_pods) {
-    const double short_by = tl.Demand(s) - static_cast<double>(ready_pods) * capacity;
-    if (short_by > 1e-9) {
-      unserved += short_by;
-      ++result.underprovisioned_seconds;
-    }
-    result.pod_seconds += pods;
-    result.max_replicas_used = std::max(result.max_replicas_used, pods);
-  }
-};
-
-Run SimulateHpa(const Timeline& tl, const BacktestOptions& o, double capacity,
-                MetricSource& source) {
-  const BacktestSpec& d = o.policy.backtest;
-  HpaSettings settings;
-  settings.min_replicas = d.min_replicas;
-  settings.max_replicas = d.max_replicas;
-  settings.target = {HpaTarget::Type::kAverageValue, capacity * d.target_utilization};
-  settings.behavior = d.behavior;
-  HpaController hpa(settings);
-  DeploymentModel deployment(d.min_replicas, d.pod_startup);
-  const int64_t sync = std::max<int64_t>(1, WholeSeconds(d.sync_period));
-
-  Run run;
-  run.ready.resize(tl.seconds);
+void BreakDownLosses(const Timeline& tl, double capacity, const std::vector<uint8_t>& cause,
+                     double total_demand, Run* run) {
+  LossBreakdown& out = run->result.unserved_by_cause;
   for (int64_t s = 0; s < tl.seconds; ++s) {
-    const Duration now = std::chrono::seconds(s);
-    if (s % sync == 0) {
-      const double metric = source.At(s);
-      const int n = deployment.Replicas();
-      const int next = hpa.Reconcile(now, {metric, n, n, deployment.Ready(now)});
-      if (next != n) {
-        deployment.SetReplicas(now, next);
-        ++run.result.scale_events;
-      }
-      run.metric_at_sync.push_back(metric);
-      run.replicas_at_sync.push_back(deployment.Replicas());
-      run.ready_at_sync.push_back(deployment.Ready(now));
-    }
-    run.ready[s] = deployment.Ready(now);
-    run.Account(tl, capacity, s, deployment.Replicas(), run.ready[s]);
+    const double short_by =
+        tl.Demand(s) - static_cast<double>(run->ready[static_cast<size_t>(s)]) * capacity;
+    if (!(short_by > 1e-9)) continue;
+    const uint8_t c = cause[static_cast<size_t>(s)];
+    (c == 1 ? out.scheduled : c == 2 ? out.unscheduled_ramp : out.other) += short_by;
   }
-  return run;
-}
-
-// pods(s) = max of required over [s, s + startup]: a pod starts exactly `startup` before it is
-// needed and stays while it is needed again within a start-up time. ready(s) = min of pods over
-// [s - startup, s]: the pods present for a whole start-up.
-Run SimulateOracle(const Timeline& tl, const BacktestOptions& o, double capacity) {
-  const BacktestSpec& d = o.policy.backtest;
-  const int64_t startup = WholeSeconds(d.pod_startup);
-  const int64_t sync = std::max<int64_t>(1, WholeSeconds(d.sync_period));
-  const int64_t n = tl.seconds;
-  std::vector<int> required(n);
-  for (int64_t s = 0; s < n; ++s) required[s] = Required(tl.Demand(s), capacity, d);
-  std::vector<int> pods(n);
-  std::deque<int64_t> window;  // sliding max, scanning backwards
-  for (int64_t s = n - 1; s >= 0; --s) {
-    while (!window.empty() && window.front() > s + startup) window.pop_front();
-    while (!window.empty() && required[window.back()] <= required[s]) window.pop_back();
-    window.push_back(s);
-    pods[s] = required[window.front()];
+  if (total_demand > 0) {
+    out.scheduled /= total_demand;
+    out.unscheduled_ramp /= total_demand;
+    out.other /= total_demand;
   }
-  Run run;
-  run.ready.resize(n);
-  window.clear();  // sliding min, scanning forwards
-  for (int64_t s = 0; s < n; ++s) {
-    while (!window.empty() && window.front() < s - startup) window.pop_front();
-    while (!window.empty() && pods[window.back()] >= pods[s]) window.pop_back();
-    window.push_back(s);
-    run.ready[s] = pods[window.front()];
-    if (s > 0 && pods[s] != pods[s - 1]) ++run.result.scale_events;
-    run.Account(tl, capacity, s, pods[s], run.ready[s]);
-    if (s % sync == 0) {
-      run.metric_at_sync.push_back(tl.Demand(s));
-      run.replicas_at_sync.push_back(pods[s]);
-      run.ready_at_sync.push_back(run.ready[s]);
-    }
-  }
-  return run;
 }
 
 }  // namespace
@@ -279,6 +109,8 @@ const char* StrategyName(Strategy s) {
       return "prescale";
     case Strategy::kOracle:
       return "oracle";
+    case Strategy::kReactiveMatched:
+      return "reactive_matched";
     case Strategy::kPerfectForecast:
       return "perfect_forecast";
   }
@@ -289,35 +121,51 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
                                                         const BacktestOptions& o) {
   if (trace.values.empty()) return BacktestError{"the trace is empty"};
   if (!(trace.step_seconds >= 1)) return BacktestError{"the trace step must be at least 1 s"};
-  if (!o.make_model) return BacktestError{"no forecasting model for the prescale strategy"};
+  auto made = PipelineSettings::Create(o.policy, trace.step_seconds, o.make_model);
+  if (auto* e = std::get_if<std::string>(&made)) return BacktestError{*e};
+  const auto settings = std::get<std::shared_ptr<const PipelineSettings>>(std::move(made));
   std::string why;
-  std::optional<ServedForecast> served = ServedForecast::Create(o.policy, &why);
+  const std::optional<ServedForecast> served = ServedForecast::Create(o.policy, &why);
+  forecasting::CalendarError calendar_error;
+  const std::optional<forecasting::EventCalendar> calendar =
+      forecasting::EventCalendar::Create(o.policy.events, &calendar_error);
   if (!served) return BacktestError{why};
+  if (!calendar) return BacktestError{calendar_error.ToString()};
 
   BacktestResult result;
   result.start_unix = trace.start_unix;
   result.step_seconds = trace.step_seconds;
   result.seconds = static_cast<int64_t>(
       std::ceil(static_cast<double>(trace.values.size()) * trace.step_seconds));
-  const Timeline tl{trace, result.seconds};
+  const Timeline tl{trace, result.seconds, ToSeconds(o.policy.grace)};
   const BacktestSpec& d = o.policy.backtest;
   const double p999 = Percentile(trace.values, 0.999);
   result.capacity_per_pod = d.capacity_per_pod.value_or(p999 > 0 ? p999 / d.max_replicas : 1.0);
   const double capacity = result.capacity_per_pod;
+  const double target = d.target_utilization;
 
   std::array<std::optional<Run>, kStrategyCount> runs;
   auto at = [&runs](Strategy s) -> std::optional<Run>& { return runs[static_cast<int>(s)]; };
-  ReactiveSource reactive(tl);
-  at(Strategy::kReactive) = SimulateHpa(tl, o, capacity, reactive);
-  SeasonalNaiveSource seasonal(tl, WholeSeconds(o.policy.lead));
-  at(Strategy::kSeasonalNaive) = SimulateHpa(tl, o, capacity, seasonal);
-  PrescaleSource prescale(tl, o, *served);
-  at(Strategy::kPrescale) = SimulateHpa(tl, o, capacity, prescale);
-  result.model_name = prescale.model_name();
-  at(Strategy::kOracle) = SimulateOracle(tl, o, capacity);
+  const std::vector<double> reactive = MetricAtSyncs(tl, d, *MakeReactiveSource(tl));
+  at(Strategy::kReactive) = SimulateHpa(tl, d, capacity, target, reactive);
+  at(Strategy::kSeasonalNaive) =
+      SimulateHpa(tl, d, capacity, target,
+                  MetricAtSyncs(tl, d, *MakeSeasonalNaiveSource(tl, WholeSeconds(o.policy.lead))));
+  const std::unique_ptr<MetricSource> prescale = MakePrescaleSource(tl, settings);
+  at(Strategy::kPrescale) = SimulateHpa(tl, d, capacity, target, MetricAtSyncs(tl, d, *prescale));
+  result.model_name = PrescaleModelName(*prescale);
+  at(Strategy::kOracle) = SimulateOracle(tl, d, capacity);
+  double matched_target = target;
+  at(Strategy::kReactiveMatched) = MatchReactive(
+      tl, d, capacity, reactive, at(Strategy::kPrescale)->result.pod_seconds, o, &matched_target);
   if (o.perfect_forecast) {
-    PerfectForecastSource perfect(tl, *served);  // its own decision state
-    at(Strategy::kPerfectForecast) = SimulateHpa(tl, o, capacity, perfect);
+    at(Strategy::kPerfectForecast) =
+        SimulateHpa(tl, d, capacity, target,
+                    MetricAtSyncs(tl, d, *MakePerfectForecastSource(tl, o.policy, *served)));
+  }
+  for (Strategy s : {Strategy::kReactive, Strategy::kSeasonalNaive, Strategy::kPrescale,
+                     Strategy::kPerfectForecast}) {
+    if (at(s)) at(s)->result.target_utilization = target;
   }
 
   double total_demand = 0;
@@ -325,8 +173,16 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
   for (std::optional<Run>& run : runs) {
     if (run) run->result.unserved_fraction = total_demand > 0 ? run->unserved / total_demand : 0;
   }
+  const double prescale_unserved = at(Strategy::kPrescale)->result.unserved_fraction;
+  const double matched_unserved = at(Strategy::kReactiveMatched)->result.unserved_fraction;
+  if (prescale_unserved > 0)
+    result.equal_cost_advantage = matched_unserved / prescale_unserved;
+  else if (matched_unserved > 0)
+    result.equal_cost_advantage = std::numeric_limits<double>::infinity();
 
-  // Spikes, on `required` at bucket starts.
+  // Spikes, on `required` at bucket starts, classed by the calendar.
+  const std::vector<std::pair<double, double>> windows =
+      EventWindows(*calendar, trace.start_unix, static_cast<double>(tl.seconds));
   std::vector<int> required(trace.values.size());
   for (size_t i = 0; i < required.size(); ++i) required[i] = Required(trace.values[i], capacity, d);
   std::array<std::vector<std::optional<int64_t>>, kStrategyCount> leads;
@@ -337,18 +193,27 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
     const auto onset = static_cast<int64_t>(std::ceil(static_cast<double>(i) * trace.step_seconds));
     spike.onset_unix = trace.start_unix + static_cast<double>(onset);
     spike.required = required[i];
+    for (const auto& [from, to] : windows)
+      spike.scheduled = spike.scheduled ||
+                        (from <= static_cast<double>(onset) && static_cast<double>(onset) <= to);
     for (int k = 0; k < kStrategyCount; ++k) {
       if (!runs[k]) continue;
       spike.lead_seconds[k] = SpikeLead(runs[k]->ready, onset, required[i]);
       leads[k].push_back(spike.lead_seconds[k]);
-      if (spike.lead_seconds[k] && *spike.lead_seconds[k] >= 0)
+      if (spike.lead_seconds[k] && *spike.lead_seconds[k] >= 0) {
         ++runs[k]->result.spikes_ready_before_onset;
+        ++(spike.scheduled ? runs[k]->result.scheduled_spikes_ready
+                           : runs[k]->result.unscheduled_spikes_ready);
+      }
     }
     result.spikes.push_back(spike);
   }
+  const std::vector<uint8_t> causes =
+      LossCauses(tl.seconds, windows, result.spikes, trace.start_unix);
   for (int k = 0; k < kStrategyCount; ++k) {
     if (!runs[k]) continue;
     runs[k]->result.median_spike_lead_seconds = MedianLead(leads[k]);
+    BreakDownLosses(tl, capacity, causes, total_demand, &*runs[k]);
     result.strategies[k] = runs[k]->result;
   }
 

@@ -1,10 +1,11 @@
 // `prescale backtest` (docs/backtest.md): replays a demand trace second by second through a
 // Deployment scaled by the HPA model under strategies that see the same data: reactive (the
-// latest observed bucket), seasonal_naive (also the buckets one day earlier over the lead
-// window), prescale (the decision on a forecasting model's q-forecast) and oracle (knows the
-// future; each pod starts exactly pod-startup before it is needed); on request also
-// perfect_forecast (prescale's decision on the true future demand). Pure computation: no I/O,
-// no clocks; thread-safe as long as the model factory is.
+// latest settled bucket), seasonal_naive (also the buckets one day earlier over the lead
+// window), prescale (serve's own pipeline: policies/series_pipeline.h), oracle (knows the
+// future; each pod starts exactly pod-startup before it is needed) and reactive_matched (reactive
+// with the headroom that costs what prescale costs); on request also perfect_forecast
+// (prescale's decision on the true future demand). Pure computation: no I/O, no clocks;
+// thread-safe as long as the model factory is.
 #pragma once
 
 #include <array>
@@ -29,26 +30,36 @@ enum class Strategy {
   kSeasonalNaive = 1,
   kPrescale = 2,
   kOracle = 3,
-  kPerfectForecast = 4,
+  kReactiveMatched = 4,  // reactive at the target utilization that costs what prescale costs
+  kPerfectForecast = 5,
 };
-inline constexpr int kStrategyCount = 5;
-// "reactive", "seasonal_naive", "prescale", "oracle", "perfect_forecast"
+inline constexpr int kStrategyCount = 6;
+// "reactive", "seasonal_naive", "prescale", "oracle", "reactive_matched", "perfect_forecast"
 const char* StrategyName(Strategy s);
 
 struct BacktestOptions {
-  // What the decision reads (lead, quantile, scale_down_hold, events) and, in `backtest`, the
-  // deployment: replicas, start-up, sync period, utilization, behavior.
+  // What the pipeline reads (model, lead, quantile, hold, grace, refit_every, history, events)
+  // and, in `backtest`, the deployment: replicas, start-up, sync period, utilization, behavior.
   Policy policy;
-  // Builds the prescale strategy's model (unfitted). Required.
+  // Replaces the policy's model when set (tests use known models).
   std::function<std::unique_ptr<forecasting::Model>()> make_model;
-  // The model is refitted on all history seen so far when history doubles, and at least this
-  // often; between refits it is updated online, one bucket at a time.
-  Duration refit_every = std::chrono::hours(24);
   bool keep_per_second = false;  // fill BacktestResult::ready (for plots)
   // Also run Strategy::kPerfectForecast: the decision on the true demand of [now, now + lead]
   // instead of a q-forecast, what the policy's lead and hold cost with no forecast error, the
   // floor that any model's pod-seconds sit above.
   bool perfect_forecast = false;
+  // reactive_matched's pod-seconds equal prescale's within this fraction (or its target
+  // utilization reaches the bounds below).
+  double match_tolerance = 0.005;
+  double min_target_utilization = 0.05;
+};
+
+// Where unserved demand was lost, as fractions of the total demand (they sum to
+// unserved_fraction).
+struct LossBreakdown {
+  double scheduled = 0;         // within a calendar event's window (configured or learned)
+  double unscheduled_ramp = 0;  // elsewhere, within 10 minutes after an unscheduled spike onset
+  double other = 0;             // the rest: fluctuations within a level
 };
 
 struct StrategyResult {
@@ -58,13 +69,18 @@ struct StrategyResult {
   int max_replicas_used = 0;
   int64_t scale_events = 0;           // changes of the replica count
   int spikes_ready_before_onset = 0;  // leads >= 0
+  int scheduled_spikes_ready = 0;     // of spikes whose class is scheduled
+  int unscheduled_spikes_ready = 0;
   std::optional<double> median_spike_lead_seconds;
+  LossBreakdown unserved_by_cause;
+  std::optional<double> target_utilization;  // the HPA strategies' (solved for reactive_matched)
 };
 
 struct SpikeResult {
   double onset_unix = 0;
   int required = 0;         // pods needed at the onset
   int required_before = 0;  // the most needed over the previous 10 minutes
+  bool scheduled = false;   // the onset lies in a calendar event's window
   // Per strategy that ran; nullopt: missed (or the strategy did not run).
   std::array<std::optional<int64_t>, kStrategyCount> lead_seconds;
 };
@@ -89,6 +105,10 @@ struct BacktestResult {
   // Indexed by Strategy; set for the strategies that ran (all but kPerfectForecast, unless
   // requested).
   std::array<std::optional<StrategyResult>, kStrategyCount> strategies;
+  // reactive_matched's unserved fraction / prescale's: how much more the forecast buys than
+  // headroom at the same cost. Infinite when prescale leaves nothing unserved and
+  // reactive_matched does; nullopt when neither leaves anything unserved.
+  std::optional<double> equal_cost_advantage;
   std::vector<SpikeResult> spikes;
   std::vector<SeriesRow> series;
   // Ready pods per second per strategy; empty unless BacktestOptions::keep_per_second.
@@ -103,8 +123,8 @@ struct BacktestError {
   std::string message;
 };
 
-// Runs the backtest. Errors: an empty trace, a step below 1 s, invalid calendar events, no
-// model factory.
+// Runs the backtest. Errors: an empty trace, a step below 1 s, a policy whose model or calendar
+// does not load.
 std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace& trace,
                                                         const BacktestOptions& options);
 

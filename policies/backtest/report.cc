@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 
 #include "common/duration.h"
@@ -32,8 +33,20 @@ nlohmann::json StrategyJson(const StrategyResult& s) {
       {"max_replicas_used", s.max_replicas_used},
       {"scale_events", s.scale_events},
       {"spikes_ready_before_onset", s.spikes_ready_before_onset},
+      {"scheduled_spikes_ready", s.scheduled_spikes_ready},
+      {"unscheduled_spikes_ready", s.unscheduled_spikes_ready},
       {"median_spike_lead_seconds", OptionalJson(s.median_spike_lead_seconds)},
+      {"unserved_by_cause",
+       {{"scheduled", s.unserved_by_cause.scheduled},
+        {"unscheduled_ramp", s.unserved_by_cause.unscheduled_ramp},
+        {"other", s.unserved_by_cause.other}}},
+      {"target_utilization", OptionalJson(s.target_utilization)},
   };
+}
+
+// A number, or null when not finite (JSON has no infinity).
+nlohmann::json FiniteJson(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
 }  // namespace
@@ -45,18 +58,27 @@ std::string FormatBacktestTable(const BacktestResult& r, const std::string& trac
       Format("%s: %s at %s steps, capacity per pod %.4g, %zu spikes, model %s\n",
              trace_name.c_str(), FormatDuration(span).c_str(), FormatDuration(step).c_str(),
              r.capacity_per_pod, r.spikes.size(), r.model_name.c_str());
-  out += Format("%-16s %9s %12s %11s %5s %7s %13s %12s\n", "strategy", "unserved", "underprov_s",
-                "pod_hours", "max", "scales", "spikes_ready", "median_lead");
+  size_t scheduled = 0;
+  for (const SpikeResult& spike : r.spikes) scheduled += spike.scheduled;
+  out += Format("%-16s %9s %12s %11s %7s %5s %7s %13s %12s %11s\n", "strategy", "unserved",
+                "underprov_s", "pod_hours", "target", "max", "scales", "spikes_ready",
+                "median_lead", "scheduled");
   const auto row = [&](const char* name, const StrategyResult& s) {
-    out += Format("%-16s %8.3f%% %12" PRId64 " %11.1f %5d %7" PRId64 " %13s %12s\n", name,
+    const std::string target =
+        s.target_utilization ? Format("%.3f", *s.target_utilization) : std::string("-");
+    out += Format("%-16s %8.3f%% %12" PRId64 " %11.1f %7s %5d %7" PRId64 " %13s %12s %11s\n", name,
                   100 * s.unserved_fraction, s.underprovisioned_seconds, s.pod_seconds / 3600,
-                  s.max_replicas_used, s.scale_events,
+                  target.c_str(), s.max_replicas_used, s.scale_events,
                   Format("%d/%zu", s.spikes_ready_before_onset, r.spikes.size()).c_str(),
-                  Lead(s.median_spike_lead_seconds).c_str());
+                  Lead(s.median_spike_lead_seconds).c_str(),
+                  Format("%d/%zu", s.scheduled_spikes_ready, scheduled).c_str());
   };
   for (int k = 0; k < kStrategyCount; ++k) {
     if (r.strategies[k]) row(StrategyName(static_cast<Strategy>(k)), *r.strategies[k]);
   }
+  if (r.equal_cost_advantage)
+    out += Format("equal-cost advantage: %.2f (reactive_matched's unserved / prescale's)\n",
+                  *r.equal_cost_advantage);
   return out;
 }
 
@@ -68,6 +90,7 @@ std::string BacktestJson(const BacktestResult& r, const std::string& trace_name)
   j["step_seconds"] = r.step_seconds;
   j["capacity_per_pod"] = r.capacity_per_pod;
   j["model"] = r.model_name;
+  j["equal_cost_advantage"] = FiniteJson(r.equal_cost_advantage);
   nlohmann::json strategies = nlohmann::json::object();
   for (int k = 0; k < kStrategyCount; ++k) {
     if (r.strategies[k])
@@ -82,6 +105,7 @@ std::string BacktestJson(const BacktestResult& r, const std::string& trace_name)
         leads[StrategyName(static_cast<Strategy>(k))] = OptionalJson(s.lead_seconds[k]);
     }
     spikes.push_back({{"onset", s.onset_unix},
+                      {"class", s.scheduled ? "scheduled" : "unscheduled"},
                       {"required", s.required},
                       {"required_before", s.required_before},
                       {"lead_seconds", leads}});

@@ -77,14 +77,16 @@ TEST(PolicyRunnerTest, PlansTheStartUpWindowInChunksThenOnlyWhatIsNew) {
   auto r = MakeRunner(TestPolicy(), o);
   const double now = kT0 + 7;
   const auto plan = r->PlanFetch(now);
-  // history 2h + refit 1h + hold and lead 6m, on 15 s: 744 buckets, plus overlap and margin.
+  // history 2h + refit 1h + hold, lead and grace 6m10s, on 15 s: 745 buckets, plus margin.
   const double points = (plan.back().end - plan.front().start) / kStep + 1;
-  EXPECT_EQ(points, 748);
+  EXPECT_EQ(points, 749);
   EXPECT_EQ(plan.back().end, kT0);
   for (size_t i = 0; i < plan.size(); ++i) {
     EXPECT_LE((plan[i].end - plan[i].start) / kStep + 1, 100);
     EXPECT_EQ(std::fmod(plan[i].start, kStep), 0);
-    if (i > 0) EXPECT_EQ(plan[i].start, plan[i - 1].end + kStep);
+    if (i > 0) {
+      EXPECT_EQ(plan[i].start, plan[i - 1].end + kStep);
+    }
   }
   for (const TimeRange& range : plan) r->Ingest(range, {});
   r->FetchSucceeded(now);
@@ -126,10 +128,14 @@ TEST(PolicyRunnerTest, NoDataUntilTheHistoryIsLoaded) {
   EXPECT_EQ(Served(*r, kT0)[1].state, ServedMetric::State::kNoData);
 }
 
-TEST(PolicyRunnerTest, ServesTheLatestSampleAndAForecastNotBelowIt) {
+TEST(PolicyRunnerTest, ServesTheLatestSettledSampleAndAForecastNotBelowIt) {
   auto r = MakeRunner();
   Refresh(*r, kT0 + 3);
-  const auto served = Served(*r, kT0 + 3);
+  // The sample at kT0 settles at kT0 + 10 (grace): until then the one before is served.
+  EXPECT_DOUBLE_EQ(Served(*r, kT0 + 3)[0].values[0].value,
+                   Demand(static_cast<int64_t>(kT0 / kStep) - 1, 0));
+  Refresh(*r, kT0 + 12);
+  const auto served = Served(*r, kT0 + 12);
   ASSERT_EQ(served[0].name, "flow");
   ASSERT_EQ(served[1].name, "flow_forecast");
   ASSERT_EQ(served[0].state, ServedMetric::State::kOk);
@@ -144,13 +150,13 @@ TEST(PolicyRunnerTest, ServesTheLatestSampleAndAForecastNotBelowIt) {
     EXPECT_TRUE(std::isfinite(served[1].values[i].value));
   }
   EXPECT_EQ(r->stats().series, 2u);
-  EXPECT_DOUBLE_EQ(r->DataAge(kT0 + 3), 3);
+  EXPECT_DOUBLE_EQ(r->DataAge(kT0 + 12), 12);
 }
 
 TEST(PolicyRunnerTest, HoldsValuesThroughAnOutageThenGoesStale) {
   auto r = MakeRunner();
-  Refresh(*r, kT0);
-  const auto before = Served(*r, kT0);
+  Refresh(*r, kT0 + 10);
+  const auto before = Served(*r, kT0 + 10);
   for (double t = kT0 + 60; t <= kT0 + 600; t += 60) {
     r->FetchFailed("timeout: timed out");
     r->Advance(t);
@@ -183,8 +189,8 @@ TEST(PolicyRunnerTest, NonFiniteSamplesNeverReachTheServedValues) {
   chunk[1].samples.back().value = INFINITY;
   r->Ingest({kT0 + 15, kT0 + 45}, chunk);
   r->FetchSucceeded(kT0 + 45);
-  r->Advance(kT0 + 45);
-  const auto served = Served(*r, kT0 + 45);
+  r->Advance(kT0 + 55);  // the non-finite samples at kT0 + 45 have settled
+  const auto served = Served(*r, kT0 + 55);
   for (const auto& m : served)
     for (const auto& v : m.values) EXPECT_TRUE(std::isfinite(v.value)) << m.name;
   EXPECT_DOUBLE_EQ(served[0].values[0].value, Demand(static_cast<int64_t>((kT0 + 30) / kStep)));
@@ -234,7 +240,7 @@ TEST(PolicyRunnerTest, AuditsEachChangeOfAServedForecastOnce) {
   ASSERT_EQ(audit.size(), 2u);  // first publication of both series
   EXPECT_EQ(audit[0].metric, "flow_forecast");
   EXPECT_EQ(audit[0].labels.at("venue"), "v0");
-  EXPECT_EQ(audit[0].decision_time, kT0);
+  EXPECT_EQ(audit[0].decision_time, kT0 - 5);  // the sample at kT0 - 15, settled
   EXPECT_NE(audit[0].model.find("auto("), std::string::npos);
   audit.clear();
   Served(*r, kT0 + 5, &audit);  // nothing new

@@ -44,7 +44,7 @@ std::string PolicyFor(const std::string& url, const std::string& extra = "") {
          "    query: " +
          std::string(kQuery) +
          "\n    step: 5s\n    history: 2h\n    lead: 30s\n    quantile: 0.9\n"
-         "    model: auto\n    seasonality: []\n    max_staleness: 20s\n"
+         "    model: auto\n    seasonality: []\n    max_staleness: 30s\n"
          "    scale_down_hold: 30s\n" +
          extra;
 }
@@ -124,10 +124,10 @@ TEST_F(ServePrometheusTest, ServedObservedValuesEqualWhatPromQLReturns) {
     }
     EXPECT_TRUE(found) << item.dump();
   }
-  // The live value (not a backfilled one) is served within a step or two, and the forecast is
-  // not below it.
+  // The live value (not a backfilled one) is served once it has settled (the policy's grace,
+  // 10 s, after the scrapes start), and the forecast is not below it.
   const std::string xnys = std::string(kList) + "demand?labelSelector=venue%3Dxnys";
-  EXPECT_TRUE(WaitUntil([&] { return Get(xnys)["items"][0]["value"] == "2k"; }, seconds(15),
+  EXPECT_TRUE(WaitUntil([&] { return Get(xnys)["items"][0]["value"] == "2k"; }, seconds(40),
                         milliseconds(500)))
       << Get(xnys).dump();
   const json forecast = Get(std::string(kList) + "demand_forecast?labelSelector=venue%3Dxnys");
@@ -155,9 +155,9 @@ TEST_F(ServePrometheusTest, PrometheusStoppedAndStartedAgain) {
   const double age_before = MetricValue("prescale_data_age_seconds{policy=\"demand\"}");
 
   prometheus_->Stop();
-  // Once the buckets fetched before the stop are consumed (a step later), nothing new arrives:
-  // the served forecast must not fall for lack of data.
-  std::this_thread::sleep_for(seconds(7));
+  // Once the buckets fetched before the stop have settled and been consumed (grace 10 s and a
+  // step later), nothing new arrives: the served forecast must not fall for lack of data.
+  std::this_thread::sleep_for(seconds(17));
   const json before = Get(path);
   ASSERT_EQ(before["items"].size(), 1u) << before.dump();
   const double held = Value(before["items"][0]);
@@ -172,7 +172,7 @@ TEST_F(ServePrometheusTest, PrometheusStoppedAndStartedAgain) {
             0);
   EXPECT_EQ(MetricValue("prescale_metric_stale{policy=\"demand\"}"), 0);
 
-  // Past max_staleness (20 s): 503 with a Status that says why.
+  // Past max_staleness (30 s): 503 with a Status that says why.
   ASSERT_TRUE(WaitUntil([&] { return Status(path) == 503; }, seconds(30), milliseconds(500)));
   KubectlResult raw;
   Get(path, &raw);

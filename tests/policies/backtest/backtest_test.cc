@@ -79,32 +79,43 @@ TEST(BacktestTest, SpikesAndLeadsMatchHandComputation) {
   EXPECT_DOUBLE_EQ(r.spikes[1].onset_unix, kStart + 86400 + 43200);
   EXPECT_EQ(r.spikes[0].required, 45);
   for (const SpikeResult& s : r.spikes) {
-    // Reactive: the spike bucket is visible at T+60, the sync then asks for 50 pods (+45 in one
-    // sync), ready at T+90.
-    EXPECT_EQ(s.lead_seconds[0], -90);
+    // Reactive: the spike bucket [T, T+60) settles at T+70 (grace 10 s), the sync at T+75 asks
+    // for 50 pods (+45 in one sync), ready at T+105.
+    EXPECT_EQ(s.lead_seconds[0], -105);
     EXPECT_EQ(s.lead_seconds[3], 0);  // the oracle's pods become ready exactly at the onset
+    EXPECT_FALSE(s.scheduled);        // no calendar
   }
-  // seasonal_naive and prescale (a perfectly periodic model) see yesterday's spike in the lead
-  // window from the sync at T-60 on: 50 pods ready at T-30.
-  EXPECT_EQ(r.spikes[0].lead_seconds[1], -90);
+  // seasonal_naive sees yesterday's spike in the lead window from the sync at T-60 on: 50 pods
+  // ready at T-30.
+  EXPECT_EQ(r.spikes[0].lead_seconds[1], -105);
   EXPECT_EQ(r.spikes[1].lead_seconds[1], 30);
   EXPECT_EQ(r.spikes[2].lead_seconds[1], 30);
-  EXPECT_EQ(r.spikes[1].lead_seconds[2], 30);
-  EXPECT_EQ(r.spikes[2].lead_seconds[2], 30);
+  // prescale (a perfectly periodic model) decides at data times: the bucket ending at T-60
+  // settles at T-50, and that decision's window [T-50, T+10] reaches the spike bucket; the sync
+  // at T-45 asks for 50 pods, ready at T-15.
+  EXPECT_EQ(r.spikes[1].lead_seconds[2], 15);
+  EXPECT_EQ(r.spikes[2].lead_seconds[2], 15);
 
   EXPECT_EQ(Of(r, Strategy::kReactive).spikes_ready_before_onset, 0);
   EXPECT_EQ(Of(r, Strategy::kSeasonalNaive).spikes_ready_before_onset, 2);
   EXPECT_EQ(Of(r, Strategy::kPrescale).spikes_ready_before_onset, 2);
   EXPECT_EQ(Of(r, Strategy::kOracle).spikes_ready_before_onset, 3);
-  EXPECT_EQ(Of(r, Strategy::kReactive).median_spike_lead_seconds, -90);
+  EXPECT_EQ(Of(r, Strategy::kReactive).median_spike_lead_seconds, -105);
   EXPECT_EQ(Of(r, Strategy::kSeasonalNaive).median_spike_lead_seconds, 30);
 
-  // Unserved: 90 s short by 450 - 5 x 10 per missed spike; total demand per day is
+  // Unserved: 105 s short by 450 - 5 x 10 per missed spike; total demand per day is
   // 10 x 84600 + 450 x 1800.
   const double total = kDays * (10.0 * 84600 + 450.0 * 1800);
-  EXPECT_NEAR(Of(r, Strategy::kReactive).unserved_fraction, 3 * 90 * 400.0 / total, 1e-12);
-  EXPECT_NEAR(Of(r, Strategy::kSeasonalNaive).unserved_fraction, 90 * 400.0 / total, 1e-12);
-  EXPECT_EQ(Of(r, Strategy::kReactive).underprovisioned_seconds, 3 * 90);
+  EXPECT_NEAR(Of(r, Strategy::kReactive).unserved_fraction, 3 * 105 * 400.0 / total, 1e-12);
+  EXPECT_NEAR(Of(r, Strategy::kSeasonalNaive).unserved_fraction, 105 * 400.0 / total, 1e-12);
+  EXPECT_NEAR(Of(r, Strategy::kPrescale).unserved_fraction, 105 * 400.0 / total, 1e-12);
+  EXPECT_EQ(Of(r, Strategy::kReactive).underprovisioned_seconds, 3 * 105);
+  // Every loss lies within 10 minutes after an (unscheduled) onset.
+  EXPECT_NEAR(Of(r, Strategy::kReactive).unserved_by_cause.unscheduled_ramp,
+              Of(r, Strategy::kReactive).unserved_fraction, 1e-12);
+  EXPECT_EQ(Of(r, Strategy::kReactive).unserved_by_cause.scheduled, 0);
+  EXPECT_EQ(Of(r, Strategy::kReactive).unserved_by_cause.other, 0);
+  EXPECT_EQ(Of(r, Strategy::kPrescale).unscheduled_spikes_ready, 2);
   EXPECT_EQ(Of(r, Strategy::kOracle).unserved_fraction, 0);
   // Oracle pods: 45 over [T - 30 s, T + 30 min), 5 otherwise.
   EXPECT_DOUBLE_EQ(Of(r, Strategy::kOracle).pod_seconds, kDays * (5.0 * 84570 + 45.0 * 1830));
@@ -135,18 +146,18 @@ TEST(BacktestTest, PerfectForecastIsTheDecisionOnTheTrueDemand) {
   const BacktestResult& r = std::get<BacktestResult>(out);
   ASSERT_TRUE(r.ran(Strategy::kPerfectForecast));
   const StrategyResult& perfect = r.of(Strategy::kPerfectForecast);
-  // Even the first day's spike: the sync at T-60 sees it in [now, now + lead], 50 pods are
-  // ready at T-30, and nothing is ever short.
+  // Even the first day's spike: the decision at T-50 sees it in [now, now + lead], 50 pods are
+  // ready at T-15, and nothing is ever short.
   EXPECT_EQ(perfect.spikes_ready_before_onset, 3);
-  EXPECT_EQ(perfect.median_spike_lead_seconds, 30);
+  EXPECT_EQ(perfect.median_spike_lead_seconds, 15);
   EXPECT_EQ(perfect.unserved_fraction, 0);
   EXPECT_EQ(perfect.underprovisioned_seconds, 0);
   // From the second day on, the periodic model is a perfect forecast too. On the first day
-  // prescale's model asks for the 45 extra pods at T+60 (the spike bucket seen), the perfect
-  // forecast at T-60; both scale down alike, as the observed spike holds the served value
+  // prescale's model asks for the 45 extra pods at T+75 (the spike bucket settled), the perfect
+  // forecast at T-45; both scale down alike, as the observed spike holds the served value
   // up to T+31m. So they differ by 45 pods for 120 s.
   const StrategyResult& prescale = Of(r, Strategy::kPrescale);
-  EXPECT_EQ(prescale.underprovisioned_seconds, 90);
+  EXPECT_EQ(prescale.underprovisioned_seconds, 105);
   EXPECT_DOUBLE_EQ(perfect.pod_seconds - prescale.pod_seconds, 45.0 * 120);
   // The prescale strategy's own figures do not change when perfect_forecast runs beside it.
   EXPECT_EQ(prescale.pod_seconds,

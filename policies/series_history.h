@@ -1,16 +1,17 @@
-// The recent history of one series on its policy's step grid: bucket k holds the sample that
-// Prometheus evaluated at time k * step (Unix seconds). A ring buffer of floats, so memory is
-// fixed at 4 bytes per bucket of the window whatever happens: the window slides forward as newer
-// buckets arrive, and buckets older than the window are dropped.
+// The recent history of one series on its policy's step grid: bucket k covers
+// [k * step, (k + 1) * step) (Unix seconds) and holds the sample Prometheus evaluated at the
+// bucket's end, (k + 1) * step (a `rate(x[1m])` at T describes the window ending at T). A ring
+// buffer of floats, so memory is fixed at 4 bytes per bucket of the window whatever happens: the
+// window slides forward as newer buckets arrive, and buckets older than the window are dropped.
 //
-// Threading: not thread-safe; owned by one series of the refresh loop.
+// Threading: not thread-safe; owned by one series pipeline.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-namespace prescale::adapter {
+namespace prescale::policies {
 
 class SeriesHistory {
  public:
@@ -50,4 +51,4 @@ class SeriesHistory {
   int64_t last_present_ = INT64_MIN;
 };
 
-}  // namespace prescale::adapter
+}  // namespace prescale::policies

@@ -1,10 +1,10 @@
-#include "adapter/series_history.h"
+#include "policies/series_history.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-namespace prescale::adapter {
+namespace prescale::policies {
 namespace {
 
 TEST(SeriesHistoryTest, KeepsTheLastCapacityBuckets) {
@@ -66,4 +66,4 @@ TEST(SeriesHistoryTest, AJumpLongerThanTheRingClearsIt) {
 }
 
 }  // namespace
-}  // namespace prescale::adapter
+}  // namespace prescale::policies

@@ -1,10 +1,10 @@
-#include "adapter/series_history.h"
+#include "policies/series_history.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-namespace prescale::adapter {
+namespace prescale::policies {
 
 namespace {
 constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
@@ -59,4 +59,4 @@ void SeriesHistory::Copy(int64_t from, int64_t to, std::vector<double>* out) con
   for (int64_t k = from; k <= to; ++k) out->push_back(At(k));
 }
 
-}  // namespace prescale::adapter
+}  // namespace prescale::policies
