@@ -4,6 +4,7 @@
 
 #include <iostream>
 #include <optional>
+#include <thread>
 #include <tuple>
 
 #include "adapter/cli/commands.h"
@@ -12,6 +13,7 @@
 #include "forecasting/model.h"
 #include "forecasting/trace.h"
 #include "policies/backtest/backtest.h"
+#include "policies/backtest/frontier.h"
 #include "policies/backtest/plot.h"
 #include "policies/backtest/report.h"
 
@@ -21,7 +23,7 @@ namespace {
 namespace fc = prescale::forecasting;
 
 struct BacktestFlags {
-  std::string trace, config, policy, json, series_out, plot, model;
+  std::string trace, config, policy, json, series_out, plot, model, frontier;
   std::optional<int> min_replicas, max_replicas;
   std::optional<double> capacity_per_pod, target_utilization;
   std::string pod_startup, sync_period, refit_every;
@@ -83,6 +85,8 @@ int Run(const BacktestFlags& f) {
 
   options.keep_per_second = !f.plot.empty();
   options.perfect_forecast = f.perfect_forecast;
+  options.frontier = !f.frontier.empty();
+  options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
   auto outcome = policies::RunBacktest(trace, options);
   if (auto* e = std::get_if<policies::BacktestError>(&outcome)) return Fail(2, e->message);
@@ -94,6 +98,18 @@ int Run(const BacktestFlags& f) {
     return Fail(1, f.json + ": cannot write");
   if (!f.series_out.empty() && !WriteOutput(f.series_out, policies::BacktestSeriesCsv(result)))
     return Fail(1, f.series_out + ": cannot write");
+  if (!f.frontier.empty()) {
+    (f.json == "-" ? std::cerr : std::cout) << policies::FormatFrontierTable(result.frontier);
+    std::vector<policies::FrontierPoint> marks;
+    for (auto s : {policies::Strategy::kPrescale, policies::Strategy::kReactiveMatched}) {
+      const policies::StrategyResult& r = result.of(s);
+      marks.push_back({s, r.target_utilization.value_or(0), r.unserved_fraction, r.pod_seconds});
+    }
+    const std::string title =
+        "Cost and unserved demand: " + f.trace + " (policy " + policy.name + ")";
+    if (!WriteOutput(f.frontier, policies::RenderFrontierSvg(result.frontier, marks, title)))
+      return Fail(1, f.frontier + ": cannot write");
+  }
   if (!f.plot.empty()) {
     const std::string title = "prescale backtest: " + f.trace + " (policy " + policy.name + ")";
     if (!WriteOutput(f.plot, policies::RenderBacktestSvg(result, trace, title)))
@@ -131,6 +147,9 @@ CommandRunner AddBacktestCommand(CLI::App& app) {
   cmd->add_option("--json", f->json, "Write the JSON report to PATH, or - for stdout");
   cmd->add_option("--series-out", f->series_out, "Write one CSV row per sync period to PATH");
   cmd->add_option("--plot", f->plot, "Write an SVG plot to PATH");
+  cmd->add_option("--frontier", f->frontier,
+                  "Also run reactive over target utilizations 0.3-1 and prescale over quantiles "
+                  "0.5-0.99; print the table and write the cost/unserved SVG to PATH");
   return [f] { return Run(*f); };
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "policies/backtest/frontier.h"
 #include "policies/backtest/spikes.h"
 #include "policies/backtest/strategies.h"
 
@@ -179,6 +180,8 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
     result.equal_cost_advantage = matched_unserved / prescale_unserved;
   else if (matched_unserved > 0)
     result.equal_cost_advantage = std::numeric_limits<double>::infinity();
+
+  if (o.frontier) result.frontier = RunFrontier(tl, o, capacity, reactive);
 
   // Spikes, on `required` at bucket starts, classed by the calendar.
   const std::vector<std::pair<double, double>> windows =

@@ -52,6 +52,21 @@ struct BacktestOptions {
   // utilization reaches the bounds below).
   double match_tolerance = 0.005;
   double min_target_utilization = 0.05;
+  // Also compute the frontier (BacktestResult::frontier): reactive at each of
+  // `frontier_targets`, prescale at each of `frontier_quantiles`, on `threads` threads.
+  bool frontier = false;
+  std::vector<double> frontier_targets = {0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65,
+                                          0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0};
+  std::vector<double> frontier_quantiles = {0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99};
+  int threads = 1;
+};
+
+// One point of the frontier: a strategy at one parameter.
+struct FrontierPoint {
+  Strategy strategy = Strategy::kReactive;  // kReactive (over targets) or kPrescale (quantiles)
+  double parameter = 0;                     // the target utilization, or the quantile
+  double unserved_fraction = 0;
+  double pod_seconds = 0;
 };
 
 // Where unserved demand was lost, as fractions of the total demand (they sum to
@@ -111,6 +126,7 @@ struct BacktestResult {
   std::optional<double> equal_cost_advantage;
   std::vector<SpikeResult> spikes;
   std::vector<SeriesRow> series;
+  std::vector<FrontierPoint> frontier;  // with BacktestOptions::frontier
   // Ready pods per second per strategy; empty unless BacktestOptions::keep_per_second.
   std::array<std::vector<int>, kStrategyCount> ready;
 

@@ -111,22 +111,40 @@ std::string BacktestJson(const BacktestResult& r, const std::string& trace_name)
                       {"lead_seconds", leads}});
   }
   j["spikes"] = std::move(spikes);
+  if (!r.frontier.empty()) {
+    nlohmann::json frontier = nlohmann::json::array();
+    for (const FrontierPoint& p : r.frontier) {
+      frontier.push_back(
+          {{"strategy", StrategyName(p.strategy)},
+           {p.strategy == Strategy::kReactive ? "target_utilization" : "quantile", p.parameter},
+           {"unserved_fraction", p.unserved_fraction},
+           {"pod_seconds", p.pod_seconds}});
+    }
+    j["frontier"] = std::move(frontier);
+  }
   return j.dump(2) + "\n";
 }
 
 std::string BacktestSeriesCsv(const BacktestResult& r) {
   std::string out =
       "t,demand,observed,forecast,replicas_reactive,ready_reactive,replicas_prescale,"
-      "ready_prescale,replicas_oracle,replicas_seasonal_naive,ready_seasonal_naive\n";
+      "ready_prescale,replicas_oracle,replicas_seasonal_naive,ready_seasonal_naive,"
+      "replicas_reactive_matched,ready_reactive_matched";
   using enum Strategy;
+  const bool perfect = r.ran(kPerfectForecast);
+  out += perfect ? ",replicas_perfect_forecast,ready_perfect_forecast\n" : "\n";
   const auto at = [](const std::array<int, kStrategyCount>& a, Strategy s) {
     return a[static_cast<int>(s)];
   };
   for (const SeriesRow& row : r.series) {
-    out += Format("%.0f,%.9g,%.9g,%.9g,%d,%d,%d,%d,%d,%d,%d\n", row.t, row.demand, row.observed,
+    out += Format("%.0f,%.9g,%.9g,%.9g,%d,%d,%d,%d,%d,%d,%d,%d,%d", row.t, row.demand, row.observed,
                   row.forecast, at(row.replicas, kReactive), at(row.ready, kReactive),
                   at(row.replicas, kPrescale), at(row.ready, kPrescale), at(row.replicas, kOracle),
-                  at(row.replicas, kSeasonalNaive), at(row.ready, kSeasonalNaive));
+                  at(row.replicas, kSeasonalNaive), at(row.ready, kSeasonalNaive),
+                  at(row.replicas, kReactiveMatched), at(row.ready, kReactiveMatched));
+    out += perfect ? Format(",%d,%d\n", at(row.replicas, kPerfectForecast),
+                            at(row.ready, kPerfectForecast))
+                   : "\n";
   }
   return out;
 }

@@ -72,8 +72,8 @@ TEST(BacktestReportTest, SeriesCsvStartsWithTheContractColumns) {
                       "replicas_prescale,ready_prescale,replicas_oracle",
                       0),
             0u);
-  // ... replicas_oracle, then replicas_seasonal_naive, ready_seasonal_naive.
-  EXPECT_NE(csv.find("\n1000,5,4,6.5,5,5,6,5,5,7,8\n"), std::string::npos) << csv;
+  // ... replicas_oracle, then replicas/ready of seasonal_naive and of reactive_matched.
+  EXPECT_NE(csv.find("\n1000,5,4,6.5,5,5,6,5,5,7,8,0,0\n"), std::string::npos) << csv;
 }
 
 TEST(BacktestReportTest, TableHasOneRowPerStrategy) {
