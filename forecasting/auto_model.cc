@@ -26,16 +26,19 @@ std::vector<std::string> Members(const std::string& name) {
 
 }  // namespace
 
-AutoModel::AutoModel(CandidateFactory make, double step_seconds, double first_period_seconds)
+AutoModel::AutoModel(CandidateFactory make, double step_seconds, double first_period_seconds,
+                     bool events)
     : make_(std::move(make)),
       step_(step_seconds),
       first_period_(first_period_seconds),
+      events_(events),
       chosen_(make_("naive")) {}
 
 AutoModel::AutoModel(const AutoModel& o)
     : make_(o.make_),
       step_(o.step_),
       first_period_(o.first_period_),
+      events_(o.events_),
       chosen_(std::make_unique<CalibratedModel>(*o.chosen_)),
       scores_(o.scores_) {}
 
@@ -43,6 +46,7 @@ std::string AutoModel::name() const { return "auto(" + chosen_->name() + ")"; }
 
 std::vector<std::string> AutoModel::Candidates(size_t n) const {
   if (n < kMinHistory) return {"naive"};
+  if (events_) return {"profile"};
   std::vector<std::string> names = {"naive", "ses", "profile", "ses+profile"};
   const double span = static_cast<double>(n) * step_;
   if (first_period_ > 0 && span >= 1.5 * first_period_) names.push_back("seasonal_naive");

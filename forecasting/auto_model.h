@@ -25,7 +25,11 @@ class AutoModel final : public Model {
 
   // `make(name)` builds the named candidate, calibrated; never null for the names used here.
   using CandidateFactory = std::function<std::unique_ptr<CalibratedModel>(const std::string&)>;
-  AutoModel(CandidateFactory make, double step_seconds, double first_period_seconds);
+  // `events`: the spec has calendar events. Then only the profile model competes with the
+  // cold-start naive forecast: the holdout rarely holds an occurrence, so scores cannot see
+  // what the event profiles are worth, and a combination would halve them.
+  AutoModel(CandidateFactory make, double step_seconds, double first_period_seconds,
+            bool events = false);
   AutoModel(const AutoModel& other);
 
   // Model
@@ -45,6 +49,7 @@ class AutoModel final : public Model {
 
   CandidateFactory make_;
   double step_, first_period_;
+  bool events_;
   std::unique_ptr<CalibratedModel> chosen_;
   std::vector<std::pair<std::string, double>> scores_;
 };

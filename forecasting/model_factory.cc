@@ -117,7 +117,8 @@ std::variant<std::unique_ptr<Model>, ModelError> MakeModel(const ModelSpec& spec
                                              lead_steps);
   };
   if (spec.model == "auto") {
-    return std::make_unique<AutoModel>(make, spec.step_seconds, FirstPeriod(spec));
+    return std::make_unique<AutoModel>(make, spec.step_seconds, FirstPeriod(spec),
+                                       !spec.events.empty());
   }
   if (MakeCore(spec.model, spec, events)) return std::unique_ptr<Model>(make(spec.model));
   return ModelError{UnknownModelMessage(spec.model)};

@@ -1,8 +1,11 @@
 // The decision: from a forecast to the value served as `<name>_forecast`. The served value is
-// the maximum of the q-forecast over [now, now + lead], never below the observed value; it is
-// not lowered until lower candidates have persisted for `scale_down_hold` (the served value is
-// the maximum candidate of the last hold), and never lowered while a calendar event falls in
-// [now, now + lead]. Not thread-safe: one Decider per served series, owned by its refresh loop.
+// the maximum of the q-forecast over [now, now + lead], never below the observed value; the
+// expected level (the point forecasts over the lead, never below the observed value) is held for
+// `scale_down_hold`: the served value does not fall below the highest expected level of the
+// last hold. The quantile's margin is not held: the HPA's own scale-down stabilization already
+// holds what it asked for, and holding the margin too costs pods without serving demand. The
+// served value is never lowered while a calendar event falls in [now, now + lead]. Not
+// thread-safe: one Decider per served series, owned by its refresh loop.
 #pragma once
 
 #include <deque>
@@ -17,6 +20,7 @@ struct DecisionInput {
   double now = 0;                         // Unix seconds
   double observed = 0;                    // the latest observed value
   std::span<const double> quantile_path;  // q-forecasts of the buckets over [now, now + lead]
+  std::span<const double> median_path;    // their point (median) forecasts; may be empty
   bool event_within_lead = false;         // a calendar event in [now, now + lead]
 };
 
@@ -36,7 +40,7 @@ class Decider {
 
  private:
   double hold_seconds_;
-  std::deque<std::pair<double, double>> candidates_;  // (time, candidate), time ascending
+  std::deque<std::pair<double, double>> candidates_;  // (time, expected level), time ascending
   double last_served_ = 0;
 };
 

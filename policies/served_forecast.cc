@@ -27,10 +27,12 @@ double ServedForecast::Decide(double now, double last_seen_start, double step_se
                               double observed, std::span<const forecasting::ForecastPoint> path) {
   const auto [first, last] = ForecastSteps(now, last_seen_start, step_seconds, lead_seconds_);
   quantiles_.clear();
+  medians_.clear();
   for (int k = first; k <= std::min<int>(last, static_cast<int>(path.size())); ++k) {
     quantiles_.push_back(path[k - 1].quantile);
+    medians_.push_back(path[k - 1].mean);
   }
-  return decider_.Decide({now, observed, quantiles_, EventWithinLead(now)});
+  return decider_.Decide({now, observed, quantiles_, medians_, EventWithinLead(now)});
 }
 
 bool ServedForecast::EventWithinLead(double now) {

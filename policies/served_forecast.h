@@ -42,7 +42,7 @@ class ServedForecast {
   // Occurrences in [cached_from_, cached_until_], recomputed when time leaves that range.
   std::vector<double> upcoming_;
   double cached_from_ = 1, cached_until_ = 0;  // empty
-  std::vector<double> quantiles_;              // scratch, reused across calls
+  std::vector<double> quantiles_, medians_;    // scratch, reused across calls
 };
 
 }  // namespace prescale::policies

@@ -13,7 +13,7 @@ using std::chrono::seconds;
 
 double Decide(Decider& d, double now, double observed, std::vector<double> path,
               bool event = false) {
-  return d.Decide({now, observed, path, event});
+  return d.Decide({now, observed, path, {}, event});
 }
 
 TEST(DecisionTest, ServesTheMaximumOfTheQuantilePathNeverBelowObserved) {
@@ -30,6 +30,20 @@ TEST(DecisionTest, NotLoweredUntilLowerForTheHold) {
   EXPECT_DOUBLE_EQ(Decide(d, 300, 10, {20}), 20);
   // Raising is immediate.
   EXPECT_DOUBLE_EQ(Decide(d, 315, 10, {60}), 60);
+}
+
+TEST(DecisionTest, HoldsTheExpectedLevelNotTheQuantilesMargin) {
+  Decider d(seconds(300));
+  const std::vector<double> q = {100}, median = {60};
+  EXPECT_DOUBLE_EQ(d.Decide({0, 10, q, median, false}), 100);  // now: the q-forecast
+  // The forecast falls: the expected level of t = 0 (60) is held, not its margin (100).
+  const std::vector<double> q_low = {30}, median_low = {20};
+  for (int t = 15; t < 300; t += 15)
+    EXPECT_DOUBLE_EQ(d.Decide({static_cast<double>(t), 10, q_low, median_low, false}), 60) << t;
+  EXPECT_DOUBLE_EQ(d.Decide({300, 10, q_low, median_low, false}), 30);  // the hold is over
+  // The observed value is held as an expected level too.
+  EXPECT_DOUBLE_EQ(d.Decide({315, 90, q_low, median_low, false}), 90);
+  EXPECT_DOUBLE_EQ(d.Decide({330, 10, q_low, median_low, false}), 90);
 }
 
 TEST(DecisionTest, LowersToTheHighestCandidateOfTheHold) {
