@@ -67,6 +67,10 @@ AdapterMetrics::AdapterMetrics(p::Registry& r, const policies::Config& config)
                      .Name("prescale_forecast_naive_mae")
                      .Help("Rolling MAE of the naive forecast (last value) at the same lead.")
                      .Register(r)),
+      learned_events_(p::BuildGauge()
+                          .Name("prescale_learned_events")
+                          .Help("Recurring events learned from the history (not in the calendar).")
+                          .Register(r)),
       config_reloads_(p::BuildCounter()
                           .Name("prescale_config_reloads_total")
                           .Help("Policy file reloads, by result.")
@@ -97,6 +101,7 @@ void AdapterMetrics::AddPolicy(const policies::Policy& policy) {
   stale_.Add(labels);
   forecast_mae_.Add(labels);
   naive_mae_.Add(labels);
+  learned_events_.Add(labels);
   const auto& bt = policy.backtest;
   if (bt.capacity_per_pod) capacity_limit_.Add(labels).Set(bt.max_replicas * *bt.capacity_per_pod);
 }
@@ -166,6 +171,10 @@ void AdapterMetrics::CountPrometheusError(const std::string& policy, const std::
 void AdapterMetrics::SetForecastError(const std::string& policy, double mae, double naive_mae) {
   forecast_mae_.Add({{"policy", policy}}).Set(mae);
   naive_mae_.Add({{"policy", policy}}).Set(naive_mae);
+}
+
+void AdapterMetrics::SetLearnedEvents(const std::string& policy, size_t count) {
+  learned_events_.Add({{"policy", policy}}).Set(static_cast<double>(count));
 }
 
 }  // namespace prescale::adapter

@@ -35,6 +35,8 @@ class AdapterMetrics {
   void AddSamplesFetched(const std::string& policy, double count);
   void CountPrometheusError(const std::string& policy, const std::string& reason);
   void SetForecastError(const std::string& policy, double mae, double naive_mae);
+  // Distinct recurring events the policy's series have learned (policy learn_events).
+  void SetLearnedEvents(const std::string& policy, size_t count);
 
  private:
   void AddPolicy(const policies::Policy& policy);
@@ -51,6 +53,7 @@ class AdapterMetrics {
   prometheus::Family<prometheus::Gauge>& capacity_limit_;
   prometheus::Family<prometheus::Gauge>& forecast_mae_;
   prometheus::Family<prometheus::Gauge>& naive_mae_;
+  prometheus::Family<prometheus::Gauge>& learned_events_;
   prometheus::Family<prometheus::Counter>& config_reloads_;
   prometheus::Family<prometheus::Gauge>& config_last_reload_ok_;
   prometheus::Family<prometheus::Gauge>& build_info_;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "adapter/prometheus_client.h"
+#include "common/log.h"
 
 namespace prescale::adapter {
 
@@ -110,6 +111,7 @@ void PolicyRunner::Advance(double now) {
   const size_t threads = std::min<size_t>(std::max(1, options_.threads), all.size() / 16 + 1);
   if (threads <= 1) {
     for (SeriesState* s : all) s->pipeline.Advance(now);
+    LogLearnedEvents();
     return;
   }
   std::vector<std::thread> workers;
@@ -119,6 +121,23 @@ void PolicyRunner::Advance(double now) {
     });
   }
   for (std::thread& w : workers) w.join();
+  LogLearnedEvents();
+}
+
+void PolicyRunner::LogLearnedEvents() {
+  for (const auto& [labels, s] : series_) {
+    for (const forecasting::EventSpec& e : s->pipeline.learned_events()) {
+      if (!logged_events_.insert(e.name).second) continue;
+      std::string series;
+      for (const auto& [k, v] : labels) series += (series.empty() ? "" : ",") + k + "=" + v;
+      log::Info("learned a recurring event",
+                {{"policy", policy_.name},
+                 {"event", e.name},
+                 {"schedule", e.schedule},
+                 {"timezone", e.timezone},
+                 {"first_series", series}});
+    }
+  }
 }
 
 void PolicyRunner::AppendServed(double now, std::vector<ServedMetric>* out,
@@ -181,6 +200,10 @@ RunnerStats PolicyRunner::stats() const {
     st.naive_mae += s->pipeline.naive_mae();
     st.refits += s->pipeline.fits();
   }
+  std::set<std::string> learned;
+  for (const auto& [labels, s] : series_)
+    for (const forecasting::EventSpec& e : s->pipeline.learned_events()) learned.insert(e.name);
+  st.learned_events = learned.size();
   return st;
 }
 

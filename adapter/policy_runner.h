@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <variant>
@@ -56,6 +57,7 @@ struct RunnerStats {
   double forecast_mae = 0;  // rolling mean absolute error of the one-step forecast, summed over
   double naive_mae = 0;     // series; and of the naive forecast (the previous bucket)
   uint64_t refits = 0;      // fits so far
+  size_t learned_events = 0;  // distinct recurring events learned, over series
 };
 
 class PolicyRunner {
@@ -118,6 +120,9 @@ class PolicyRunner {
   int64_t fetched_until_ = 0;  // newest sample time of the last successful fetch, in steps
   double last_success_ = 0;
   std::string last_error_;
+  // Logs events learned since the last call (once per policy and event name).
+  void LogLearnedEvents();
+  std::set<std::string> logged_events_;
 };
 
 }  // namespace prescale::adapter

@@ -268,6 +268,7 @@ void RefreshLoop::Publish(double now, std::chrono::system_clock::time_point wall
     if (std::isfinite(age)) metrics_.SetDataAge(name, age);
     metrics_.SetStale(name, runner.Stale(now));
     metrics_.SetForecastError(name, stats.forecast_mae, stats.naive_mae);
+    metrics_.SetLearnedEvents(name, stats.learned_events);
   }
   if (all_loaded && !complete_) log::Info("ready: every policy has loaded its history");
   complete_ = complete_ || all_loaded;

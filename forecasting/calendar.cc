@@ -167,6 +167,12 @@ std::optional<EventCalendar> EventCalendar::Create(const std::vector<EventSpec>&
   return calendar;
 }
 
+EventCalendar EventCalendar::With(const std::vector<ScheduledEvent>& more) const {
+  EventCalendar calendar = *this;
+  calendar.events_.insert(calendar.events_.end(), more.begin(), more.end());
+  return calendar;
+}
+
 std::vector<double> EventCalendar::OccurrencesBetween(double t0, double t1) const {
   std::vector<double> out;
   for (const ScheduledEvent& e : events_) e.OccurrencesBetween(t0, t1, &out);

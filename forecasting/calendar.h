@@ -101,6 +101,8 @@ class EventCalendar {
 
   bool empty() const { return events_.empty(); }
   const std::vector<ScheduledEvent>& events() const { return events_; }
+  // This calendar plus `more`.
+  EventCalendar With(const std::vector<ScheduledEvent>& more) const;
 
   // Every occurrence of any event in [t0, t1], sorted, without duplicates.
   std::vector<double> OccurrencesBetween(double t0, double t1) const;

@@ -64,6 +64,8 @@ struct ServingKeys {
   // How long after a bucket's end its sample is taken as complete (late scrapes land within it).
   Duration grace = std::chrono::seconds(10);
   Duration refit_every = std::chrono::hours(1);  // how often each series' model is refitted
+  // Find recurring jumps nobody wrote in the calendar and treat them as events (at each refit).
+  bool learn_events = true;
   std::string observed_metric;                   // defaults to `name`
   std::string forecast_metric;                   // defaults to `name` + "_forecast"
 

@@ -315,7 +315,8 @@ void ReadPolicy(Reader& r, const YAML::Node& node, const std::string& path, Poli
   r.CheckKeys(
       node, path,
       {"name", "query", "step", "history", "lead", "quantile", "model", "seasonality", "events",
-       "max_staleness", "scale_down_hold", "grace", "refit_every", "metrics", "backtest"});
+       "max_staleness", "scale_down_hold", "grace", "refit_every", "learn_events", "metrics",
+       "backtest"});
   r.String(node, path, "name", &p->name, true);
   if (!p->name.empty() && !std::regex_match(p->name, MetricNamePattern()))
     r.Error(node["name"], path + ".name", "must match [a-zA-Z_][a-zA-Z0-9_:]*");
@@ -336,6 +337,13 @@ void ReadPolicy(Reader& r, const YAML::Node& node, const std::string& path, Poli
     r.Error(node["grace"], path + ".grace",
             "must be shorter than max_staleness (" + FormatDuration(p->max_staleness) + ")");
   r.Dur(node, path, "refit_every", &p->refit_every);
+  if (const YAML::Node b = node["learn_events"]) {
+    bool v = true;
+    if (!b.IsScalar() || !YAML::convert<bool>::decode(b, v))
+      r.Error(b, path + ".learn_events", "must be true or false");
+    else
+      p->learn_events = v;
+  }
   if (const YAML::Node q = node["quantile"]) {
     if (r.Number(q, path + ".quantile", &p->quantile) && (p->quantile <= 0 || p->quantile >= 1))
       r.Error(q, path + ".quantile", "must be strictly between 0 and 1");

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "policies/decision.h"
+#include "forecasting/recurring_events.h"
 #include "policies/model_spec.h"
 
 namespace prescale::policies {
@@ -26,8 +27,10 @@ int64_t Steps(Duration d, double step) {
 
 std::variant<std::shared_ptr<const PipelineSettings>, std::string> PipelineSettings::Create(
     const Policy& policy, double step_seconds, ModelFactory make_model) {
+  const bool learn = policy.learn_events && !make_model;
+  forecasting::ModelSpec model_spec = ModelSpecFor(policy, step_seconds);
   if (!make_model) {
-    const forecasting::ModelSpec spec = ModelSpecFor(policy, step_seconds);
+    const forecasting::ModelSpec spec = model_spec;
     auto probe = forecasting::MakeModel(spec);
     if (auto* e = std::get_if<forecasting::ModelError>(&probe))
       return "policy " + policy.name + ": " + e->message;
@@ -38,8 +41,18 @@ std::variant<std::shared_ptr<const PipelineSettings>, std::string> PipelineSetti
   std::string why;
   std::optional<ServedForecast> served = ServedForecast::Create(policy, &why);
   if (!served) return "policy " + policy.name + ": " + why;
-  return std::shared_ptr<const PipelineSettings>(
+  auto settings = std::shared_ptr<PipelineSettings>(
       new PipelineSettings(policy, step_seconds, std::move(make_model), std::move(*served)));
+  if (learn) {
+    settings->learn_events_ = true;
+    settings->spec_ = std::move(model_spec);
+    for (const forecasting::EventSpec& e : policy.events) {
+      forecasting::CalendarError error;
+      if (auto event = forecasting::ScheduledEvent::Create(e, &error))
+        settings->configured_.push_back(std::move(*event));
+    }
+  }
+  return std::shared_ptr<const PipelineSettings>(std::move(settings));
 }
 
 PipelineSettings::PipelineSettings(const Policy& policy, double step, ModelFactory make_model,
@@ -118,11 +131,37 @@ void SeriesPipeline::FitAt(int64_t k) {
   // Not kept per series: with thousands of series the copies would double the history's memory.
   thread_local std::vector<double> window;
   history_.Copy(from, k, &window);
+  if (settings_->learn_events_) LearnEvents(from, window);
   model_->Fit(static_cast<double>(from) * settings_->step(), window);
   if (window.capacity() > (size_t{1} << 20)) std::vector<double>().swap(window);
   fit_bucket_ = k;
   fit_count_ = std::max<int64_t>(1, k - from + 1);
   ++fits_;
+}
+
+void SeriesPipeline::LearnEvents(int64_t from, const std::vector<double>& window) {
+  const double step = settings_->step();
+  std::vector<double> clean(window.size());
+  for (size_t i = 0; i < window.size(); ++i) clean[i] = std::isfinite(window[i]) ? window[i] : 0;
+  std::vector<forecasting::EventSpec> found = forecasting::FindRecurringEvents(
+      static_cast<double>(from) * step, step, clean, settings_->configured_);
+  if (found == learned_) return;
+  const double now = static_cast<double>(from + static_cast<int64_t>(window.size())) * step;
+  for (const forecasting::EventSpec& e : found) {
+    const bool known = std::any_of(learned_log_.begin(), learned_log_.end(),
+                                   [&](const Learned& l) { return l.event == e; });
+    if (!known) learned_log_.push_back({e, now});
+  }
+  learned_ = std::move(found);
+  forecasting::ModelSpec spec = settings_->spec_;
+  spec.events.insert(spec.events.end(), learned_.begin(), learned_.end());
+  model_ = std::get<std::unique_ptr<forecasting::Model>>(forecasting::MakeModel(spec));
+  std::vector<forecasting::ScheduledEvent> events;
+  for (const forecasting::EventSpec& e : learned_) {
+    forecasting::CalendarError error;
+    if (auto event = forecasting::ScheduledEvent::Create(e, &error)) events.push_back(*event);
+  }
+  served_->SetLearnedEvents(events);
 }
 
 void SeriesPipeline::DecideAt(int64_t k) {

@@ -61,6 +61,11 @@ class PipelineSettings {
                    ServedForecast served);
 
   ModelFactory make_model_;
+  // With learn_events (and the policy's own model): the spec to rebuild the model from when
+  // learned events change, and the configured events that learned ones must not repeat.
+  bool learn_events_ = false;
+  forecasting::ModelSpec spec_;
+  std::vector<forecasting::ScheduledEvent> configured_;
   ServedForecast served_;  // each series' decision state starts as this
   double step_, grace_, lead_, replay_, quantile_;
   int64_t history_steps_, refit_steps_, window_steps_;
@@ -100,6 +105,15 @@ class SeriesPipeline {
   const SeriesHistory& history() const { return history_; }
   const PipelineSettings& settings() const { return *settings_; }
 
+  // The recurring events learned at the last refit (policy learn_events), and when each was
+  // first learned (data time), for reports and logs.
+  const std::vector<forecasting::EventSpec>& learned_events() const { return learned_; }
+  struct Learned {
+    forecasting::EventSpec event;
+    double since = 0;
+  };
+  const std::vector<Learned>& learned_log() const { return learned_log_; }
+
   // For the audit log and metrics.
   bool decided() const { return decided_; }
   double decision_time() const { return decision_time_; }
@@ -115,6 +129,9 @@ class SeriesPipeline {
   void Start(int64_t upto, double now);
   bool IsRefitBucket(int64_t k) const;
   void FitAt(int64_t k);
+  // Finds the recurring events of `window` (starting at bucket `from`); rebuilds the model and
+  // the decision's calendar when they changed.
+  void LearnEvents(int64_t from, const std::vector<double>& window);
   void DecideAt(int64_t k);
 
   // The value of bucket k: exact for the newest buckets (the history holds floats), so the
@@ -128,6 +145,8 @@ class SeriesPipeline {
   int64_t phase_;
   int64_t first_data_ = INT64_MAX;  // first bucket with a value
 
+  std::vector<forecasting::EventSpec> learned_;
+  std::vector<Learned> learned_log_;
   std::unique_ptr<forecasting::Model> model_;
   std::optional<ServedForecast> served_;
   int64_t model_seen_ = INT64_MIN;

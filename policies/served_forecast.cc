@@ -35,6 +35,11 @@ double ServedForecast::Decide(double now, double last_seen_start, double step_se
   return decider_.Decide({now, observed, quantiles_, medians_, EventWithinLead(now)});
 }
 
+void ServedForecast::SetLearnedEvents(const std::vector<forecasting::ScheduledEvent>& learned) {
+  calendar_ = configured_.With(learned);
+  cached_from_ = 1, cached_until_ = 0;  // recompute
+}
+
 bool ServedForecast::EventWithinLead(double now) {
   if (calendar_.empty()) return false;
   // Occurrences fall on whole seconds (cron has minutes).

@@ -30,15 +30,22 @@ class ServedForecast {
   double Decide(double now, double last_seen_start, double step_seconds, double observed,
                 std::span<const forecasting::ForecastPoint> path);
 
+  // Looks ahead to `learned` events too (they replace the previously learned ones).
+  void SetLearnedEvents(const std::vector<forecasting::ScheduledEvent>& learned);
+
  private:
   ServedForecast(double lead_seconds, Duration hold, forecasting::EventCalendar calendar)
-      : lead_seconds_(lead_seconds), decider_(hold), calendar_(std::move(calendar)) {}
+      : lead_seconds_(lead_seconds),
+        decider_(hold),
+        configured_(calendar),
+        calendar_(std::move(calendar)) {}
 
   bool EventWithinLead(double now);
 
   double lead_seconds_;
   Decider decider_;
-  forecasting::EventCalendar calendar_;
+  forecasting::EventCalendar configured_;
+  forecasting::EventCalendar calendar_;  // configured_ and the learned events
   // Occurrences in [cached_from_, cached_until_], recomputed when time leaves that range.
   std::vector<double> upcoming_;
   double cached_from_ = 1, cached_until_ = 0;  // empty

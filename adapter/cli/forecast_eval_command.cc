@@ -14,7 +14,9 @@
 #include "adapter/cli/commands.h"
 #include "adapter/cli/offline_inputs.h"
 #include "common/duration.h"
+#include "forecasting/calendar.h"
 #include "forecasting/model.h"
+#include "forecasting/recurring_events.h"
 #include "forecasting/rolling_origin.h"
 #include "forecasting/trace.h"
 #include "policies/model_spec.h"
@@ -50,7 +52,8 @@ nlohmann::ordered_json Optional(const std::optional<double>& v) {
 }
 
 std::string ToJson(const fc::RollingOriginResult& r, const std::string& trace, double step,
-                   long train_points, double horizon_seconds) {
+                   long train_points, double horizon_seconds,
+                   const std::vector<fc::EventSpec>& learned) {
   const fc::AccuracyReport& a = r.report;
   nlohmann::ordered_json j = {{"trace", trace},
                               {"model", r.model_name},
@@ -69,6 +72,10 @@ std::string ToJson(const fc::RollingOriginResult& r, const std::string& trace, d
                               {"fit_seconds", r.fit_seconds},
                               {"fit_cpu_seconds", r.fit_cpu_seconds},
                               {"update_ns_per_point", r.update_ns}};
+  nlohmann::ordered_json events = nlohmann::ordered_json::array();
+  for (const fc::EventSpec& e : learned)
+    events.push_back({{"name", e.name}, {"schedule", e.schedule}, {"timezone", e.timezone}});
+  j["learned_events"] = std::move(events);
   return j.dump(2) + "\n";
 }
 
@@ -110,14 +117,28 @@ int Run(const EvalFlags& f) {
   // The evaluated horizon is the one that matters here: auto scores its candidates and the
   // intervals are calibrated up to it.
   spec.lead_seconds = h * trace.step_seconds;
+  // As serve's pipeline does at a refit: recurring events of the training part join the
+  // calendar.
+  std::vector<fc::EventSpec> learned;
+  if (policy.learn_events) {
+    std::vector<fc::ScheduledEvent> configured;
+    for (const fc::EventSpec& e : spec.events) {
+      fc::CalendarError why;
+      if (auto event = fc::ScheduledEvent::Create(e, &why)) configured.push_back(*event);
+    }
+    learned = fc::FindRecurringEvents(
+        trace.start_unix, trace.step_seconds,
+        std::span<const double>(trace.values.data(), static_cast<size_t>(n_train)), configured);
+    spec.events.insert(spec.events.end(), learned.begin(), learned.end());
+  }
   auto made = fc::MakeModel(spec);
   if (auto* e = std::get_if<fc::ModelError>(&made)) return Fail(2, e->message);
   fc::Model& model = *std::get<std::unique_ptr<fc::Model>>(made);
   const fc::RollingOriginResult r =
       fc::EvaluateRollingOrigin(model, trace, n_train, h, q, SystemStopwatch());
   const double horizon_seconds = h * trace.step_seconds;
-  if (!f.json.empty() &&
-      !WriteOutput(f.json, ToJson(r, f.trace, trace.step_seconds, n_train, horizon_seconds)))
+  if (!f.json.empty() && !WriteOutput(f.json, ToJson(r, f.trace, trace.step_seconds, n_train,
+                                                     horizon_seconds, learned)))
     return Fail(1, f.json + ": cannot write");
   if (f.json != "-") {
     const auto& a = r.report;
@@ -127,6 +148,9 @@ int Run(const EvalFlags& f) {
               << ", rel_seasonal_naive " << Number(a.rel_seasonal_naive)
               << ", coverage(q=" << Number(a.quantile) << ") " << Number(a.coverage) << ", fit "
               << Number(r.fit_seconds) << " s, update " << Number(r.update_ns) << " ns/point\n";
+    for (const fc::EventSpec& e : learned)
+      std::cout << "learned event " << e.name << ": \"" << e.schedule << "\" " << e.timezone
+                << "\n";
   }
   return 0;
 }

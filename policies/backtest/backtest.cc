@@ -47,16 +47,23 @@ Run MatchReactive(const Timeline& tl, const BacktestSpec& d, double capacity,
   return best;
 }
 
-// The windows [occurrence - before, occurrence + after] of every event over the trace, in
-// seconds from its start, sorted by start.
-std::vector<std::pair<double, double>> EventWindows(const forecasting::EventCalendar& calendar,
-                                                    double start, double seconds) {
+// The windows [occurrence - before, occurrence + after] of every configured event over the trace,
+// and of every learned one from when it was learned, in seconds from the trace start, sorted.
+std::vector<std::pair<double, double>> EventWindows(
+    const forecasting::EventCalendar& calendar,
+    const std::vector<BacktestResult::LearnedEvent>& learned, double start, double seconds) {
   std::vector<std::pair<double, double>> windows;
-  for (const forecasting::ScheduledEvent& e : calendar.events()) {
+  const auto add = [&](const forecasting::ScheduledEvent& e, double from) {
     std::vector<double> at;
-    e.OccurrencesBetween(start - e.after_seconds(), start + seconds + e.before_seconds(), &at);
+    e.OccurrencesBetween(std::max(from, start - e.after_seconds()),
+                         start + seconds + e.before_seconds(), &at);
     for (double t : at)
       windows.emplace_back(t - e.before_seconds() - start, t + e.after_seconds() - start);
+  };
+  for (const forecasting::ScheduledEvent& e : calendar.events()) add(e, start - 86400);
+  for (const BacktestResult::LearnedEvent& l : learned) {
+    forecasting::CalendarError error;
+    if (auto e = forecasting::ScheduledEvent::Create(l.event, &error)) add(*e, l.since);
   }
   std::sort(windows.begin(), windows.end());
   return windows;
@@ -155,6 +162,8 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
   const std::unique_ptr<MetricSource> prescale = MakePrescaleSource(tl, settings);
   at(Strategy::kPrescale) = SimulateHpa(tl, d, capacity, target, MetricAtSyncs(tl, d, *prescale));
   result.model_name = PrescaleModelName(*prescale);
+  for (const SeriesPipeline::Learned& l : PrescaleLearnedEvents(*prescale))
+    result.learned_events.push_back({l.event, l.since});
   at(Strategy::kOracle) = SimulateOracle(tl, d, capacity);
   double matched_target = target;
   at(Strategy::kReactiveMatched) = MatchReactive(
@@ -185,7 +194,8 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
 
   // Spikes, on `required` at bucket starts, classed by the calendar.
   const std::vector<std::pair<double, double>> windows =
-      EventWindows(*calendar, trace.start_unix, static_cast<double>(tl.seconds));
+      EventWindows(*calendar, result.learned_events, trace.start_unix,
+                   static_cast<double>(tl.seconds));
   std::vector<int> required(trace.values.size());
   for (size_t i = 0; i < required.size(); ++i) required[i] = Required(trace.values[i], capacity, d);
   std::array<std::vector<std::optional<int64_t>>, kStrategyCount> leads;

@@ -127,6 +127,13 @@ struct BacktestResult {
   std::vector<SpikeResult> spikes;
   std::vector<SeriesRow> series;
   std::vector<FrontierPoint> frontier;  // with BacktestOptions::frontier
+  // The recurring events the prescale pipeline learned (policy learn_events), each with the data
+  // time it was first learned; spikes after that in its window are scheduled too.
+  struct LearnedEvent {
+    forecasting::EventSpec event;
+    double since = 0;
+  };
+  std::vector<LearnedEvent> learned_events;
   // Ready pods per second per strategy; empty unless BacktestOptions::keep_per_second.
   std::array<std::vector<int>, kStrategyCount> ready;
 

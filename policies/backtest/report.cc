@@ -76,6 +76,10 @@ std::string FormatBacktestTable(const BacktestResult& r, const std::string& trac
   for (int k = 0; k < kStrategyCount; ++k) {
     if (r.strategies[k]) row(StrategyName(static_cast<Strategy>(k)), *r.strategies[k]);
   }
+  for (const BacktestResult::LearnedEvent& l : r.learned_events) {
+    out += Format("learned event %s: \"%s\" %s, from %.0f\n", l.event.name.c_str(),
+                  l.event.schedule.c_str(), l.event.timezone.c_str(), l.since);
+  }
   if (r.equal_cost_advantage)
     out += Format("equal-cost advantage: %.2f (reactive_matched's unserved / prescale's)\n",
                   *r.equal_cost_advantage);
@@ -111,6 +115,14 @@ std::string BacktestJson(const BacktestResult& r, const std::string& trace_name)
                       {"lead_seconds", leads}});
   }
   j["spikes"] = std::move(spikes);
+  nlohmann::json learned = nlohmann::json::array();
+  for (const BacktestResult::LearnedEvent& l : r.learned_events) {
+    learned.push_back({{"name", l.event.name},
+                       {"schedule", l.event.schedule},
+                       {"timezone", l.event.timezone},
+                       {"learned_at", l.since}});
+  }
+  j["learned_events"] = std::move(learned);
   if (!r.frontier.empty()) {
     nlohmann::json frontier = nlohmann::json::array();
     for (const FrontierPoint& p : r.frontier) {

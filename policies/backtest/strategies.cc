@@ -60,6 +60,7 @@ class PrescaleSource final : public MetricSource {
   }
 
   std::string model_name() const { return pipeline_.model_name(); }
+  const std::vector<SeriesPipeline::Learned>& learned() const { return pipeline_.learned_log(); }
 
  private:
   const Timeline& tl_;
@@ -145,6 +146,11 @@ std::unique_ptr<MetricSource> MakePerfectForecastSource(const Timeline& tl, cons
 std::string PrescaleModelName(const MetricSource& source) {
   const auto* prescale = dynamic_cast<const PrescaleSource*>(&source);
   return prescale ? prescale->model_name() : "";
+}
+
+std::vector<SeriesPipeline::Learned> PrescaleLearnedEvents(const MetricSource& source) {
+  const auto* prescale = dynamic_cast<const PrescaleSource*>(&source);
+  return prescale ? prescale->learned() : std::vector<SeriesPipeline::Learned>{};
 }
 
 void Run::Account(const Timeline& tl, double capacity, int64_t s, int pods, int ready_pods) {

@@ -51,6 +51,8 @@ std::unique_ptr<MetricSource> MakePerfectForecastSource(const Timeline& tl, cons
                                                         const ServedForecast& served);
 // The model name of a source made by MakePrescaleSource ("" for other sources).
 std::string PrescaleModelName(const MetricSource& source);
+// The events its pipeline learned (empty for other sources).
+std::vector<SeriesPipeline::Learned> PrescaleLearnedEvents(const MetricSource& source);
 
 struct Run {
   StrategyResult result;
