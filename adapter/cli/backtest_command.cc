@@ -26,7 +26,7 @@ struct BacktestFlags {
   std::string trace, config, policy, json, series_out, plot, model, frontier;
   std::optional<int> min_replicas, max_replicas;
   std::optional<double> capacity_per_pod, target_utilization;
-  std::string pod_startup, sync_period, refit_every;
+  std::string pod_startup, sync_period, refit_every, warm_up;
   bool no_events = false;
   bool perfect_forecast = false;
 };
@@ -64,7 +64,8 @@ std::string ApplyFlags(const BacktestFlags& f, policies::BacktestOptions* o) {
   for (auto [text, name, field] :
        {std::tuple{&f.pod_startup, "--pod-startup", &d->pod_startup},
         std::tuple{&f.sync_period, "--sync-period", &d->sync_period},
-        std::tuple{&f.refit_every, "--refit-every", &o->policy.refit_every}}) {
+        std::tuple{&f.refit_every, "--refit-every", &o->policy.refit_every},
+        std::tuple{&f.warm_up, "--warm-up", &o->warm_up}}) {
     if (std::string e = ParseDurationFlag(*text, name, field); !e.empty()) return e;
   }
   if (d->sync_period < std::chrono::seconds(1)) return "--sync-period must be at least 1s";
@@ -141,6 +142,9 @@ CommandRunner AddBacktestCommand(CLI::App& app) {
                   "Override the policy's refit_every (default 1h, as serve refits; more often "
                   "while history is short)");
   cmd->add_flag("--no-events", f->no_events, "Ignore the policy's calendar events");
+  cmd->add_option("--warm-up", f->warm_up,
+                  "Simulate but do not account the first D of the trace (figures as for a serve "
+                  "that had loaded that much history; default 0)");
   cmd->add_flag("--perfect-forecast", f->perfect_forecast,
                 "Also report perfect_forecast: the policy's decision on the true future demand "
                 "(what lead and hold cost without forecast error)");

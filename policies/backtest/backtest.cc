@@ -91,7 +91,7 @@ std::vector<uint8_t> LossCauses(int64_t seconds, const std::vector<std::pair<dou
 void BreakDownLosses(const Timeline& tl, double capacity, const std::vector<uint8_t>& cause,
                      double total_demand, Run* run) {
   LossBreakdown& out = run->result.unserved_by_cause;
-  for (int64_t s = 0; s < tl.seconds; ++s) {
+  for (int64_t s = tl.warm_up; s < tl.seconds; ++s) {
     const double short_by =
         tl.Demand(s) - static_cast<double>(run->ready[static_cast<size_t>(s)]) * capacity;
     if (!(short_by > 1e-9)) continue;
@@ -145,7 +145,9 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
   result.step_seconds = trace.step_seconds;
   result.seconds = static_cast<int64_t>(
       std::ceil(static_cast<double>(trace.values.size()) * trace.step_seconds));
-  const Timeline tl{trace, result.seconds, ToSeconds(o.policy.grace)};
+  const Timeline tl{trace, result.seconds, ToSeconds(o.policy.grace),
+                    std::chrono::duration_cast<std::chrono::seconds>(o.warm_up).count()};
+  result.warm_up_seconds = tl.warm_up;
   const BacktestSpec& d = o.policy.backtest;
   const double p999 = Percentile(trace.values, 0.999);
   result.capacity_per_pod = d.capacity_per_pod.value_or(p999 > 0 ? p999 / d.max_replicas : 1.0);
@@ -179,7 +181,7 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
   }
 
   double total_demand = 0;
-  for (int64_t s = 0; s < tl.seconds; ++s) total_demand += tl.Demand(s);
+  for (int64_t s = tl.warm_up; s < tl.seconds; ++s) total_demand += tl.Demand(s);
   for (std::optional<Run>& run : runs) {
     if (run) run->result.unserved_fraction = total_demand > 0 ? run->unserved / total_demand : 0;
   }
@@ -204,6 +206,7 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
     SpikeResult spike;
     spike.required_before = found.required_before;
     const auto onset = static_cast<int64_t>(std::ceil(static_cast<double>(i) * trace.step_seconds));
+    if (onset < tl.warm_up) continue;
     spike.onset_unix = trace.start_unix + static_cast<double>(onset);
     spike.required = required[i];
     for (const auto& [from, to] : windows)

@@ -50,6 +50,9 @@ struct BacktestOptions {
   bool perfect_forecast = false;
   // reactive_matched's pod-seconds equal prescale's within this fraction (or its target
   // utilization reaches the bounds below).
+  // Simulated but not accounted: figures cover the trace after it, as for a serve that had
+  // loaded this much history (the models and the HPA still start at the trace's beginning).
+  Duration warm_up = Duration::zero();
   double match_tolerance = 0.005;
   double min_target_utilization = 0.05;
   // Also compute the frontier (BacktestResult::frontier): reactive at each of
@@ -116,6 +119,7 @@ struct BacktestResult {
   double start_unix = 0;
   double step_seconds = 0;
   int64_t seconds = 0;
+  int64_t warm_up_seconds = 0;  // the first seconds, not accounted
   std::string model_name;
   // Indexed by Strategy; set for the strategies that ran (all but kPerfectForecast, unless
   // requested).

@@ -15,7 +15,7 @@ std::string Fmt(const char* fmt, auto... args) {
 
 double TotalDemand(const Timeline& tl) {
   double total = 0;
-  for (int64_t s = 0; s < tl.seconds; ++s) total += tl.Demand(s);
+  for (int64_t s = tl.warm_up; s < tl.seconds; ++s) total += tl.Demand(s);
   return total;
 }
 

@@ -91,6 +91,7 @@ std::string BacktestJson(const BacktestResult& r, const std::string& trace_name)
   j["trace"] = trace_name;
   j["start"] = r.start_unix;
   j["seconds"] = r.seconds;
+  j["warm_up_seconds"] = r.warm_up_seconds;
   j["step_seconds"] = r.step_seconds;
   j["capacity_per_pod"] = r.capacity_per_pod;
   j["model"] = r.model_name;

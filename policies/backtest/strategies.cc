@@ -154,6 +154,7 @@ std::vector<SeriesPipeline::Learned> PrescaleLearnedEvents(const MetricSource& s
 }
 
 void Run::Account(const Timeline& tl, double capacity, int64_t s, int pods, int ready_pods) {
+  if (s < tl.warm_up) return;
   const double short_by = tl.Demand(s) - static_cast<double>(ready_pods) * capacity;
   if (short_by > 1e-9) {
     unserved += short_by;

@@ -21,6 +21,7 @@ struct Timeline {
   const forecasting::Trace& trace;
   int64_t seconds;
   double grace;
+  int64_t warm_up = 0;  // seconds simulated but not accounted (BacktestOptions::warm_up)
 
   int64_t BucketAt(int64_t s) const;
   double Demand(int64_t s) const { return trace.values[static_cast<size_t>(BucketAt(s))]; }
@@ -62,7 +63,8 @@ struct Run {
   std::vector<int> ready_at_sync;
   std::vector<double> metric_at_sync;
 
-  // Accumulates unserved demand, pod-seconds and the peak from one second's pod counts.
+  // Accumulates unserved demand, pod-seconds and the peak from one second's pod counts (from
+  // the end of the warm-up on).
   void Account(const Timeline& tl, double capacity, int64_t s, int pods, int ready_pods);
 };
 
