@@ -12,9 +12,15 @@ namespace {
 
 constexpr double kWidth = 1200;
 constexpr double kLeft = 70, kRight = 20;
-constexpr const char* kColors[kStrategyCount] = {"#d62728", "#ff7f0e", "#1f77b4", "#2ca02c",
-                                                 "#9467bd"};
-constexpr const char* kDash[kStrategyCount] = {"", "", "", " stroke-dasharray=\"5,3\"",
+// Indexed by Strategy: reactive, seasonal_naive, prescale, oracle, reactive_matched,
+// perfect_forecast.
+constexpr const char* kColors[kStrategyCount] = {"#d62728", "#ff7f0e", "#1f77b4",
+                                                 "#2ca02c", "#8c564b", "#9467bd"};
+constexpr const char* kDash[kStrategyCount] = {"",
+                                               "",
+                                               "",
+                                               " stroke-dasharray=\"5,3\"",
+                                               " stroke-dasharray=\"6,2\"",
                                                " stroke-dasharray=\"2,2\""};
 
 std::string Fmt(const char* fmt, auto... args) {
@@ -217,7 +223,7 @@ std::string Legend(const BacktestResult& r, double top) {
 
 std::string RenderBacktestSvg(const BacktestResult& r, const forecasting::Trace& trace,
                               const std::string& title) {
-  const double height = 770;
+  const double height = 782;
   std::string out =
       Fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
           "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\">\n"
@@ -237,10 +243,17 @@ std::string RenderBacktestSvg(const BacktestResult& r, const forecasting::Trace&
             kLeft + (shown % 2) * 560, 42.0 + (shown / 2) * 14, kColors[k], Escape(line).c_str());
     ++shown;
   }
-  out += Legend(r, 100);
+  if (r.equal_cost_advantage) {
+    out +=
+        Fmt("<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\">equal-cost advantage %.2f: "
+            "reactive_matched (the same pod-hours as prescale) leaves %.2fx prescale's unserved "
+            "demand</text>\n",
+            kLeft, 42.0 + 3 * 14, *r.equal_cost_advantage, *r.equal_cost_advantage);
+  }
+  out += Legend(r, 112);
   if (r.ready[0].empty()) return out + "</svg>\n";
 
-  out += Panel(r, trace, 0, r.seconds, 130, 310)
+  out += Panel(r, trace, 0, r.seconds, 142, 310)
              .Render("Whole trace (UTC); per pixel column: demand max, capacity min");
   // Zoom on the steepest spike (the largest jump in required pods; the first of equals), 15
   // minutes either side.
@@ -252,7 +265,7 @@ std::string RenderBacktestSvg(const BacktestResult& r, const forecasting::Trace&
   }
   if (biggest != nullptr) {
     const auto onset = static_cast<int64_t>(biggest->onset_unix - trace.start_unix);
-    out += Panel(r, trace, std::max<int64_t>(0, onset - 900), std::min(r.seconds, onset + 900), 490,
+    out += Panel(r, trace, std::max<int64_t>(0, onset - 900), std::min(r.seconds, onset + 900), 502,
                  240)
                .Render("Zoom: the steepest spike, " + UtcLabel(biggest->onset_unix, false) +
                        " UTC, +/- 15 min, per second");

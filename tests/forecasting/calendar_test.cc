@@ -142,6 +142,44 @@ TEST(ScheduledEventTest, ErrorsNameTheEventAndField) {
             "tzdata)");
 }
 
+TEST(ScheduledEventTest, HolidaysAreSkippedAndDatedOccurrencesAdded) {
+  CalendarError error;
+  EventSpec spec("open", "30 9 * * 1-5", "America/New_York");
+  spec.except = {"2013-10-08"};                           // a Tuesday off
+  spec.dates = {"2013-10-12 10:00", "2013-10-13T11:30"};  // a Saturday and a Sunday
+  auto e = ScheduledEvent::Create(spec, &error);
+  ASSERT_TRUE(e) << error.ToString();
+  const std::vector<double> week = Between(*e, kMon7Oct2013, kMon7Oct2013 + kWeek);
+  ASSERT_EQ(week.size(), 6u);
+  EXPECT_EQ(week[0], kMon7Oct2013 + 13.5 * 3600);             // Monday
+  EXPECT_EQ(week[1], kMon7Oct2013 + 2 * kDay + 13.5 * 3600);  // Wednesday: Tuesday is skipped
+  EXPECT_EQ(week[4], kMon7Oct2013 + 5 * kDay + 14 * 3600);    // Saturday 10:00 EDT
+  EXPECT_EQ(week[5], kMon7Oct2013 + 6 * kDay + 15.5 * 3600);  // Sunday 11:30 EDT
+  // Only dates, no schedule.
+  EventSpec cpi;
+  cpi.name = "cpi";
+  cpi.timezone = "America/New_York";
+  cpi.dates = {"2013-10-09 08:30"};
+  cpi.before_seconds = 120;
+  ASSERT_TRUE(ScheduledEvent::Create(cpi, &error));
+  EXPECT_EQ(ScheduledEvent::Create(cpi, &error)->before_seconds(), 120);
+  EXPECT_EQ(Between(*ScheduledEvent::Create(cpi, &error), 0, 2e9).size(), 1u);
+}
+
+TEST(ScheduledEventTest, DatedAndExcludedErrorsNameTheItem) {
+  CalendarError error;
+  EventSpec spec("x", "", "UTC");
+  EXPECT_FALSE(ScheduledEvent::Create(spec, &error));
+  EXPECT_EQ(error.ToString(), "event \"x\": schedule: an event needs a schedule or dates");
+  spec.dates = {"2013-10-09 08:30", "2013-02-30 08:30"};
+  EXPECT_FALSE(ScheduledEvent::Create(spec, &error));
+  EXPECT_EQ(error.field, "dates[1]");
+  spec.dates = {"2013-10-09 08:30"};
+  spec.except = {"2013-10-9"};
+  EXPECT_FALSE(ScheduledEvent::Create(spec, &error));
+  EXPECT_EQ(error.field, "except[0]");
+}
+
 TEST(EventCalendarTest, MergesTheEventsOccurrences) {
   CalendarError error;
   auto calendar = EventCalendar::Create({{"open", "30 9 * * 1-5", "America/New_York"},

@@ -59,6 +59,46 @@ TEST(PolicyFileTest, BehaviorToleranceIsAQuantity) {
             "non-negative quantity such as 0.05 or 50m");
 }
 
+TEST(PolicyFileTest, DatedEventsHolidaysAndWindows) {
+  const LoadResult r =
+      ParseConfig(std::string(kHead) +
+                      "    events:\n"
+                      "      - name: open\n"
+                      "        schedule: \"30 9 * * mon-fri\"\n"
+                      "        timezone: America/New_York\n"
+                      "        except: [\"2026-12-25\"]\n"
+                      "      - name: cpi\n"
+                      "        dates: [\"2026-12-10 08:30\", \"2027-01-13T08:30\"]\n"
+                      "        before: 2m\n"
+                      "        after: 15m\n",
+                  "p.yaml");
+  ASSERT_TRUE(r.config) << r.errors.front().ToString();
+  const auto& events = r.config->policies[0].events;
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].except, (std::vector<std::string>{"2026-12-25"}));
+  EXPECT_EQ(events[0].before_seconds, 300);  // defaults
+  EXPECT_EQ(events[0].after_seconds, 1800);
+  EXPECT_TRUE(events[1].schedule.empty());
+  EXPECT_EQ(events[1].dates.size(), 2u);
+  EXPECT_EQ(events[1].before_seconds, 120);
+  EXPECT_EQ(events[1].after_seconds, 900);
+}
+
+TEST(PolicyFileTest, BadDatesPointAtTheItem) {
+  const std::string head = std::string(kHead) + "    events:\n      - name: cpi\n";
+  EXPECT_EQ(OnlyError(head + "        dates: [\"2026-12-10 08:30\", \"2026-13-10 08:30\"]\n"),
+            "p.yaml:6:37: policies[0].events[0].dates[1]: '2026-13-10 08:30' is not a local date "
+            "and time YYYY-MM-DD HH:MM");
+  EXPECT_EQ(OnlyError(head + "        schedule: \"0 8 * * *\"\n        except: [\"Dec 25\"]\n"),
+            "p.yaml:7:18: policies[0].events[0].except[0]: 'Dec 25' is not a date YYYY-MM-DD");
+  EXPECT_EQ(OnlyError(head + "        timezone: UTC\n"),
+            "p.yaml:5:9: policies[0].events[0].schedule: is required (or dates)");
+  EXPECT_EQ(
+      OnlyError(head + "        dates: [\"2026-12-10 08:30\"]\n        except: [\"2026-12-25\"]\n"),
+      "p.yaml:7:17: policies[0].events[0].except: excludes dates of a schedule, and there is "
+      "none");
+}
+
 TEST(PolicyFileTest, PrometheusUrlIsCheckedAsTheClientChecksIt) {
   EXPECT_EQ(OnlyError("prometheus:\n  url: ftp://x\npolicies: [{name: p, query: up}]\n"),
             "p.yaml:2:8: prometheus.url: the URL must start with http:// or https://, got "

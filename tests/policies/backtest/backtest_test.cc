@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace prescale::policies {
 namespace {
 
@@ -162,6 +164,71 @@ TEST(BacktestTest, PerfectForecastIsTheDecisionOnTheTrueDemand) {
   // The prescale strategy's own figures do not change when perfect_forecast runs beside it.
   EXPECT_EQ(prescale.pod_seconds,
             Of(std::get<BacktestResult>(without), Strategy::kPrescale).pod_seconds);
+}
+
+TEST(BacktestTest, ReactiveMatchedCostsWhatPrescaleCosts) {
+  auto out = RunBacktest(SpikyTrace(), Options());
+  ASSERT_TRUE(std::holds_alternative<BacktestResult>(out));
+  const BacktestResult& r = std::get<BacktestResult>(out);
+  const StrategyResult& prescale = Of(r, Strategy::kPrescale);
+  const StrategyResult& matched = Of(r, Strategy::kReactiveMatched);
+  // Pods come in whole numbers at a sync: on this two-level trace the closest reactive is a pod
+  // for the three days (43,200 pod-seconds) short of prescale.
+  EXPECT_NEAR(matched.pod_seconds, prescale.pod_seconds, 43200);
+  ASSERT_TRUE(matched.target_utilization.has_value());
+  EXPECT_LT(*matched.target_utilization, 0.8);  // prescale costs more than reactive at 0.8
+  ASSERT_TRUE(r.equal_cost_advantage.has_value());
+  EXPECT_DOUBLE_EQ(*r.equal_cost_advantage, matched.unserved_fraction / prescale.unserved_fraction);
+  EXPECT_EQ(matched.spikes_ready_before_onset, 0);  // headroom does not see a spike coming
+}
+
+TEST(BacktestTest, ReactiveMatchedIsWithinHalfAPercentWhereCostIsContinuous) {
+  // A noisy level, so that each step of the target changes the pod count somewhere.
+  forecasting::Trace t;
+  t.start_unix = kStart;
+  t.step_seconds = 60;
+  for (int m = 0; m < 2 * 1440; ++m)
+    t.values.push_back(200 + 150 * std::sin(m / 90.0) + (m * 7919) % 61);
+  BacktestOptions o = Options();
+  o.policy.backtest.capacity_per_pod.reset();
+  auto out = RunBacktest(t, o);
+  ASSERT_TRUE(std::holds_alternative<BacktestResult>(out));
+  const BacktestResult& r = std::get<BacktestResult>(out);
+  const double prescale = Of(r, Strategy::kPrescale).pod_seconds;
+  EXPECT_NEAR(Of(r, Strategy::kReactiveMatched).pod_seconds, prescale, 0.005 * prescale);
+}
+
+TEST(BacktestTest, SpikesInAnEventsWindowAreScheduled) {
+  BacktestOptions o = Options();
+  o.policy.events = {{"noon", "0 12 * * *", "UTC"}};
+  o.policy.events[0].before_seconds = 60;
+  o.policy.events[0].after_seconds = 60;
+  auto out = RunBacktest(SpikyTrace(), o);
+  ASSERT_TRUE(std::holds_alternative<BacktestResult>(out));
+  const BacktestResult& r = std::get<BacktestResult>(out);
+  for (const SpikeResult& s : r.spikes) EXPECT_TRUE(s.scheduled);
+  const StrategyResult& reactive = Of(r, Strategy::kReactive);
+  EXPECT_EQ(reactive.scheduled_spikes_ready + reactive.unscheduled_spikes_ready,
+            reactive.spikes_ready_before_onset);
+  // Losses in [12:00, 12:01] are scheduled; the rest of each 105 s ramp is not in the window.
+  const double total = kDays * (10.0 * 84600 + 450.0 * 1800);
+  EXPECT_NEAR(reactive.unserved_by_cause.scheduled, 3 * 61 * 400.0 / total, 1e-12);
+  EXPECT_NEAR(reactive.unserved_by_cause.scheduled + reactive.unserved_by_cause.unscheduled_ramp +
+                  reactive.unserved_by_cause.other,
+              reactive.unserved_fraction, 1e-12);
+}
+
+TEST(BacktestTest, WarmUpIsSimulatedButNotAccounted) {
+  BacktestOptions o = Options();
+  o.warm_up = std::chrono::hours(24);
+  auto out = RunBacktest(SpikyTrace(), o);
+  ASSERT_TRUE(std::holds_alternative<BacktestResult>(out));
+  const BacktestResult& r = std::get<BacktestResult>(out);
+  EXPECT_EQ(r.spikes.size(), 2u);                              // day 1's spike is in the warm-up
+  EXPECT_EQ(Of(r, Strategy::kPrescale).unserved_fraction, 0);  // ready for days 2 and 3
+  EXPECT_EQ(Of(r, Strategy::kPrescale).spikes_ready_before_onset, 2);
+  const double total = (kDays - 1) * (10.0 * 84600 + 450.0 * 1800);
+  EXPECT_NEAR(Of(r, Strategy::kReactive).unserved_fraction, 2 * 105 * 400.0 / total, 1e-12);
 }
 
 TEST(BacktestTest, CapacityDefaultsToThe999thPercentileOverMaxReplicas) {

@@ -47,6 +47,26 @@ TEST(BacktestReportTest, JsonHasTheContractKeys) {
   EXPECT_EQ(j["spikes"][0]["lead_seconds"]["reactive"], -90);
   EXPECT_TRUE(j["spikes"][0]["lead_seconds"]["seasonal_naive"].is_null());  // missed
   EXPECT_EQ(j["capacity_per_pod"], 10);
+  EXPECT_TRUE(j["equal_cost_advantage"].is_null());  // not set in this result
+  EXPECT_EQ(j["spikes"][0]["class"], "unscheduled");
+  EXPECT_TRUE(j["strategies"]["reactive"]["unserved_by_cause"].contains("unscheduled_ramp"));
+  EXPECT_TRUE(j["learned_events"].is_array());
+}
+
+TEST(BacktestReportTest, EqualCostAdvantageAndLearnedEventsAreReported) {
+  BacktestResult r = SmallResult();
+  r.equal_cost_advantage = 1.75;
+  r.spikes[0].scheduled = true;
+  forecasting::EventSpec learned("learned_1330", "30 13 * * 1-5", "UTC");
+  r.learned_events.push_back({learned, 1000});
+  const auto j = nlohmann::json::parse(BacktestJson(r, "t.csv"));
+  EXPECT_EQ(j["equal_cost_advantage"], 1.75);
+  EXPECT_EQ(j["spikes"][0]["class"], "scheduled");
+  ASSERT_EQ(j["learned_events"].size(), 1u);
+  EXPECT_EQ(j["learned_events"][0]["schedule"], "30 13 * * 1-5");
+  const std::string table = FormatBacktestTable(r, "t.csv");
+  EXPECT_NE(table.find("equal-cost advantage: 1.75"), std::string::npos) << table;
+  EXPECT_NE(table.find("learned event learned_1330"), std::string::npos) << table;
 }
 
 TEST(BacktestReportTest, PerfectForecastIsReportedOnlyWhenRun) {
