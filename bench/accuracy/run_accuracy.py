@@ -73,7 +73,9 @@ def statsmodels_fit(y_train, step):
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
     m = int(round(DAY / step))
-    seasonal = m >= 2 and len(y_train) >= 2 * m
+    # statsmodels estimates one initial state per seasonal bucket: beyond a few thousand (a daily
+    # season on a 1 s step has 86,400) its optimizer needs more memory than any machine has.
+    seasonal = 2 <= m <= 2000 and len(y_train) >= 2 * m
     t0 = time.process_time()
     model = ExponentialSmoothing(y_train, trend="add", damped_trend=True,
                                  seasonal="add" if seasonal else None,

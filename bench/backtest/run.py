@@ -190,11 +190,11 @@ def main():
         _, seconds = backtest(a.bin, month, "spy.yaml")
         goals.append((f"30-day 1-minute backtest, reactive_matched included: {seconds:.1f} s < 10 s",
                       seconds < 10))
-        spy = os.path.join(a.data, "spy_trade_count_1m.csv")
         started = time.monotonic()
-        subprocess.run([a.bin, "backtest", "--trace", spy, "--config",
+        subprocess.run([a.bin, "backtest", "--trace", "spy_trade_count_1m.csv", "--config",
                         os.path.join(HERE, "policies", "spy.yaml"), "--frontier",
-                        os.path.join(a.docs, "frontier-spy.svg")], check=True, capture_output=True)
+                        os.path.join(a.docs, "frontier-spy.svg")], check=True, capture_output=True,
+                       cwd=a.data)
         frontier_spy = time.monotonic() - started
         started = time.monotonic()
         frontier = subprocess.run([a.bin, "backtest", "--trace", month, "--config",
