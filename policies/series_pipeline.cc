@@ -4,8 +4,8 @@
 #include <cmath>
 #include <limits>
 
-#include "policies/decision.h"
 #include "forecasting/recurring_events.h"
+#include "policies/decision.h"
 #include "policies/model_spec.h"
 
 namespace prescale::policies {
@@ -225,18 +225,26 @@ double SeriesPipeline::Served(double now) const {
   const double floor = observed ? observed->value : 0;
   if (!decided_) return floor;
   double value = decision_;
-  // When the data stops, keep deciding on the model's forecast for the current time, never
-  // below what was decided.
+  // When the data stops, serve the model's q-forecast from the outage's start to the lead ahead
+  // of now: the maximum over that window only grows, so no served value falls for lack of data.
   const int64_t settled = settings_->SettledBucket(now);
-  if (settled - model_seen_ > 2) {
+  if (settled - model_seen_ > kOutageBuckets) {
     const double step = settings_->step();
-    const double at = static_cast<double>(settled + 1) * step + settings_->grace();
     const double last_seen_start = static_cast<double>(model_seen_) * step;
-    const auto [first, last] = ForecastSteps(at, last_seen_start, step, settings_->lead_);
+    const auto end_of = [&](int64_t k) {
+      return static_cast<double>(k + 1) * step + settings_->grace();
+    };
+    const int first =
+        ForecastSteps(end_of(model_seen_ + kOutageBuckets + 1), last_seen_start, step, 0).first;
+    const int last =
+        std::min(ForecastSteps(end_of(settled), last_seen_start, step, settings_->lead_).second,
+                 kMaxOutageSteps);
     const std::vector<forecasting::ForecastPoint> path =
-        model_->Forecast(std::min(last, 100000), settings_->quantile_);
-    ServedForecast provisional = *served_;
-    value = std::max(value, provisional.Decide(at, last_seen_start, step, prev_value_, path));
+        model_->Forecast(last, settings_->quantile_);
+    for (int k = first; k <= std::min<int>(last, static_cast<int>(path.size())); ++k) {
+      const double q = path[static_cast<size_t>(k - 1)].quantile;
+      if (std::isfinite(q)) value = std::max(value, q);
+    }
   }
   return std::max(value, floor);
 }

@@ -91,8 +91,9 @@ class SeriesPipeline {
   void Advance(double now);
 
   // The value to serve as the forecast at `now`: the decision of the newest fed bucket; when the
-  // data stops (Prometheus down), re-decided on the model's forecast for `now`, never below the
-  // decision; never below the settled observed value. Finite, >= 0.
+  // data stops (Prometheus down), also the model's q-forecast from the outage's start to
+  // now + lead, so it never falls while the outage lasts; never below the settled observed value.
+  // Finite, >= 0.
   double Served(double now) const;
 
   // The newest settled bucket with a value at `now`, if any.
@@ -141,6 +142,9 @@ class SeriesPipeline {
   std::shared_ptr<const PipelineSettings> settings_;
   SeriesHistory history_;
   static constexpr int64_t kExact = 8;
+  // Data missing for more buckets than this past settling is an outage (Served).
+  static constexpr int64_t kOutageBuckets = 2;
+  static constexpr int kMaxOutageSteps = 100000;
   std::array<std::pair<int64_t, double>, kExact> exact_;  // (bucket, value) at bucket % kExact
   int64_t phase_;
   int64_t first_data_ = INT64_MAX;  // first bucket with a value

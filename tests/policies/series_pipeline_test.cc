@@ -96,18 +96,43 @@ TEST(SeriesPipelineTest, StartedLateItServesWhatAPipelineRunningAllAlongServes) 
   EXPECT_GT(early.fits(), late.fits());
 }
 
-TEST(SeriesPipelineTest, WhenDataStopsTheForecastIsRedecidedNeverLower) {
-  SeriesPipeline p(Settings(TestPolicy()), StableLabelHash({}));
+// Forecasts a wave that rises for 10 steps after the last seen bucket and then falls.
+class WaveModel : public forecasting::Model {
+ public:
+  std::string name() const override { return "wave"; }
+  void Fit(double, std::span<const double>) override {}
+  void Update(double) override {}
+  std::vector<forecasting::ForecastPoint> Forecast(int h, double) const override {
+    std::vector<forecasting::ForecastPoint> path;
+    for (int k = 1; k <= h; ++k) {
+      const double v = 300 + 100 * std::sin(2 * M_PI * k / 40.0);
+      path.push_back({v, v + 10});
+    }
+    return path;
+  }
+  std::unique_ptr<Model> Clone() const override { return std::make_unique<WaveModel>(*this); }
+};
+
+TEST(SeriesPipelineTest, WhenDataStopsTheServedForecastFollowsTheModelAndNeverFalls) {
+  auto made =
+      PipelineSettings::Create(TestPolicy(), kStep, [] { return std::make_unique<WaveModel>(); });
+  SeriesPipeline p(std::get<std::shared_ptr<const PipelineSettings>>(made), StableLabelHash({}));
   int64_t k = kK0;
-  for (; k < kK0 + 400; ++k) {
-    p.Put(k, Demand(k));
+  for (; k < kK0 + 30; ++k) {
+    p.Put(k, 200);
     p.Advance(End(k) + 10);
   }
-  const double last = p.Served(End(k - 1) + 10);
-  for (double t = End(k) + 10; t < End(k) + 1800; t += 15) {
+  const double decided = p.Served(End(k - 1) + 10);
+  double previous = decided;
+  double highest = decided;
+  for (double t = End(k) + 10; t < End(k) + 3600; t += 15) {
     p.Advance(t);
-    ASSERT_GE(p.Served(t), last);
+    const double served = p.Served(t);
+    ASSERT_GE(served, previous) << t - End(k);  // never lowered for lack of data, though the
+    previous = served;                          // model's forecast falls after its peak
+    highest = std::max(highest, served);
   }
+  EXPECT_EQ(highest, 410);  // the peak of the model's q-forecast
 }
 
 }  // namespace
