@@ -80,13 +80,16 @@ GrpcServer::GrpcServer(GrpcServerOptions options, const SnapshotHolder& holder,
     observer_ = std::make_unique<GrpcMetrics>(*registry);
   else
     observer_ = std::make_unique<NullObserver>();
-  service_ = std::make_unique<ScalerService>(holder_, *observer_, [this](bool ready) {
-    if (health_) {
-      health_->SetServingStatus("", ready);
-      health_->SetServingStatus(kServiceName, ready);
-    }
-    log::Info(ready ? "gRPC health: SERVING" : "gRPC health: NOT_SERVING");
-  });
+  service_ = std::make_unique<ScalerService>(
+      holder_, *observer_,
+      [this](bool ready) {
+        if (health_) {
+          health_->SetServingStatus("", ready);
+          health_->SetServingStatus(kServiceName, ready);
+        }
+        log::Info(ready ? "gRPC health: SERVING" : "gRPC health: NOT_SERVING");
+      },
+      options_.allowed_names);
 }
 
 GrpcServer::~GrpcServer() { Stop(); }
@@ -129,7 +132,8 @@ void GrpcServer::Start() {
       "serving the KEDA external scaler over gRPC",
       {{"address", options_.bind_address},
        {"port", port_},
-       {"client_certificates", options_.client_ca_file.empty() ? "not requested" : "required"}});
+       {"client_certificates", options_.client_ca_file.empty() ? "not requested" : "required"},
+       {"allowed_names", static_cast<int64_t>(options_.allowed_names.size())}});
 }
 
 void GrpcServer::Stop() {

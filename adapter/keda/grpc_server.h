@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "adapter/keda/grpc_metrics.h"
 #include "adapter/keda/scaler_service.h"
@@ -29,6 +30,9 @@ struct GrpcServerOptions {
   // When set, clients must present a certificate that chains to this CA bundle (PEM); without a
   // valid one the TLS handshake fails. When empty, no client certificate is requested.
   std::string client_ca_file;
+  // Non-empty: only certificates whose common name or a DNS SAN is listed may call (others get
+  // PERMISSION_DENIED). REQUIRES client_ca_file.
+  std::vector<std::string> allowed_names;
 };
 
 class GrpcServer {

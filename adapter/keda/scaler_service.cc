@@ -190,8 +190,31 @@ class ScalerService::SnapshotStream final : public grpc::ServerWriteReactor<Resp
 };
 
 ScalerService::ScalerService(const SnapshotHolder& holder, RpcObserver& observer,
-                             std::function<void(bool)> on_readiness)
-    : holder_(holder), observer_(observer), on_readiness_(std::move(on_readiness)) {}
+                             std::function<void(bool)> on_readiness,
+                             std::vector<std::string> allowed_names)
+    : holder_(holder),
+      observer_(observer),
+      on_readiness_(std::move(on_readiness)),
+      allowed_names_(std::move(allowed_names)) {}
+
+std::optional<ScalerError> ScalerService::Refuse(const grpc::CallbackServerContext* context) const {
+  if (allowed_names_.empty()) return std::nullopt;
+  const std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+  std::string names;
+  for (const char* property : {"x509_common_name", "x509_subject_alternative_name"}) {
+    for (const grpc::string_ref& value : auth->FindPropertyValues(property)) {
+      const std::string name(value.data(), value.size());
+      if (std::find(allowed_names_.begin(), allowed_names_.end(), name) != allowed_names_.end())
+        return std::nullopt;
+      if (names.size() < 256) names += (names.empty() ? "" : ", ") + name;
+    }
+  }
+  log::Warn("gRPC caller refused: its certificate is not in --grpc-allowed-names",
+            {{"peer", context->peer()}, {"names", names}});
+  return ScalerError{grpc::StatusCode::PERMISSION_DENIED, "the client certificate (" +
+                                                              (names.empty() ? "no name" : names) +
+                                                              ") is not allowed to read metrics"};
+}
 
 ScalerService::~ScalerService() { Shutdown(); }
 
@@ -290,6 +313,8 @@ grpc::ServerUnaryReactor* ScalerService::FinishUnary(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* ScalerService::IsActive(grpc::CallbackServerContext* context,
                                                   const externalscaler::ScaledObjectRef* request,
                                                   externalscaler::IsActiveResponse* response) {
+  if (auto refused = Refuse(context))
+    return FinishUnary(context, Method::kIsActive, refused->ToStatus());
   const MemoEntry& entry = Answer(holder_, *request);
   if (const auto* error = std::get_if<ScalerError>(&entry.answer))
     return FinishUnary(context, Method::kIsActive, error->ToStatus());
@@ -300,6 +325,8 @@ grpc::ServerUnaryReactor* ScalerService::IsActive(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* ScalerService::GetMetricSpec(
     grpc::CallbackServerContext* context, const externalscaler::ScaledObjectRef* request,
     externalscaler::GetMetricSpecResponse* response) {
+  if (auto refused = Refuse(context))
+    return FinishUnary(context, Method::kGetMetricSpec, refused->ToStatus());
   auto parsed = ParseScalerMetadata(*request);
   if (auto* error = std::get_if<ScalerError>(&parsed))
     return FinishUnary(context, Method::kGetMetricSpec, error->ToStatus());
@@ -313,6 +340,8 @@ grpc::ServerUnaryReactor* ScalerService::GetMetricSpec(
 grpc::ServerUnaryReactor* ScalerService::GetMetrics(
     grpc::CallbackServerContext* context, const externalscaler::GetMetricsRequest* request,
     externalscaler::GetMetricsResponse* response) {
+  if (auto refused = Refuse(context))
+    return FinishUnary(context, Method::kGetMetrics, refused->ToStatus());
   const MemoEntry& entry = Answer(holder_, request->scaledobjectref());
   if (const auto* error = std::get_if<ScalerError>(&entry.answer))
     return FinishUnary(context, Method::kGetMetrics, error->ToStatus());
@@ -325,6 +354,7 @@ grpc::ServerWriteReactor<externalscaler::IsActiveResponse>* ScalerService::Strea
     grpc::CallbackServerContext* context, const externalscaler::ScaledObjectRef* request) {
   using Answer = std::variant<externalscaler::IsActiveResponse, ScalerError>;
   auto parsed = ParseScalerMetadata(*request);
+  if (auto refused = Refuse(context)) parsed = std::move(*refused);
   if (auto* error = std::get_if<ScalerError>(&parsed)) {
     return OpenStream<externalscaler::IsActiveResponse>(
         Method::kStreamIsActive, [error = *error](const Snapshot*) -> Answer { return error; });
@@ -344,6 +374,7 @@ grpc::ServerWriteReactor<externalscaler::GetMetricSpecResponse>* ScalerService::
     grpc::CallbackServerContext* context, const externalscaler::ScaledObjectRef* request) {
   using Answer = std::variant<externalscaler::GetMetricSpecResponse, ScalerError>;
   auto parsed = ParseScalerMetadata(*request);
+  if (auto refused = Refuse(context)) parsed = std::move(*refused);
   if (auto* error = std::get_if<ScalerError>(&parsed)) {
     return OpenStream<externalscaler::GetMetricSpecResponse>(
         Method::kStreamMetricSpec, [error = *error](const Snapshot*) -> Answer { return error; });

@@ -24,8 +24,11 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "adapter/keda/externalscaler.grpc.pb.h"
 #include "adapter/keda/grpc_metrics.h"
@@ -38,8 +41,11 @@ class ScalerService final : public externalscaler::ExternalScaler::CallbackServi
  public:
   // `on_readiness` (optional) is called from Start() with the current readiness and then from
   // the watcher thread whenever it changes; ready = a complete snapshot is published (/readyz).
+  // `allowed_names` (empty: any verified client): the client certificate common names or DNS
+  // SANs that may call; any other caller gets PERMISSION_DENIED, counted as such.
   ScalerService(const SnapshotHolder& holder, RpcObserver& observer,
-                std::function<void(bool ready)> on_readiness = {});
+                std::function<void(bool ready)> on_readiness = {},
+                std::vector<std::string> allowed_names = {});
   ~ScalerService() override;  // Shutdown()
   ScalerService(const ScalerService&) = delete;
   ScalerService& operator=(const ScalerService&) = delete;
@@ -76,6 +82,8 @@ class ScalerService final : public externalscaler::ExternalScaler::CallbackServi
 
   grpc::ServerUnaryReactor* FinishUnary(grpc::CallbackServerContext* context, Method method,
                                         grpc::Status status);
+  // PERMISSION_DENIED when the caller's certificate is not allowed; nullopt when it is.
+  std::optional<ScalerError> Refuse(const grpc::CallbackServerContext* context) const;
   // Registers a new stream (the registry owns it until its OnDone) and starts it.
   template <class Response>
   SnapshotStream<Response>* OpenStream(
@@ -87,6 +95,7 @@ class ScalerService final : public externalscaler::ExternalScaler::CallbackServi
   const SnapshotHolder& holder_;
   RpcObserver& observer_;
   const std::function<void(bool)> on_readiness_;
+  const std::vector<std::string> allowed_names_;
 
   mutable std::mutex mu_;
   std::unordered_map<Stream*, std::shared_ptr<Stream>> streams_;  // guarded by mu_

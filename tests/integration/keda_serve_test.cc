@@ -31,15 +31,24 @@ int64_t QuantityMilli(const std::string& q) {
 
 class KedaServeTest : public ServeFixture {
  protected:
-  void StartWithGrpc(std::vector<std::string> extra = {}) {
+  KedaServeTest()
+      : keda_pki_("prescale-keda-pki"),
+        keda_ca_(keda_pki_.path(), "keda"),
+        keda_(keda_ca_.IssueClient("keda", "keda-operator")) {}
+
+  // Starts serve with gRPC, which requires client certificates: by default those of KEDA's own
+  // CA (`keda_ca_`, which issued `keda_`), not the HTTP API's client CA.
+  void StartWithGrpc(std::vector<std::string> extra = {}, bool keda_client_ca = true) {
     grpc_port_ = FreeTcpPort();
     extra.insert(extra.begin(), {"--grpc-port", std::to_string(grpc_port_)});
+    if (keda_client_ca)
+      extra.insert(extra.end(), {"--grpc-client-ca-file", keda_ca_.cert_file().string()});
     StartServe(extra);
     fake_->SetAuthorizer(
         [](const nlohmann::json& spec) { return spec.value("user", "") == "alice"; });
   }
 
-  GrpcClientTls Tls(const IssuedCert* cert = nullptr) const {
+  GrpcClientTls Tls(const IssuedCert* cert) const {
     GrpcClientTls tls{server_ca_->cert_file().string(), "", ""};
     if (cert) {
       tls.cert_file = cert->cert_file.string();
@@ -47,9 +56,11 @@ class KedaServeTest : public ServeFixture {
     }
     return tls;
   }
-  std::unique_ptr<ExternalScaler::Stub> Scaler(const IssuedCert* cert = nullptr) const {
+  GrpcClientTls Tls() const { return Tls(&keda_); }
+  std::unique_ptr<ExternalScaler::Stub> Scaler(const IssuedCert* cert) const {
     return ExternalScaler::NewStub(MakeTlsChannel(grpc_port_, Tls(cert)));
   }
+  std::unique_ptr<ExternalScaler::Stub> Scaler() const { return Scaler(&keda_); }
 
   grpc::Status GetMetrics(ExternalScaler::Stub& stub, const Metadata& metadata,
                           externalscaler::GetMetricsResponse* response) const {
@@ -83,6 +94,9 @@ class KedaServeTest : public ServeFixture {
   }
 
   int grpc_port_ = 0;
+  TempDir keda_pki_;
+  TestCa keda_ca_;
+  IssuedCert keda_;
 };
 
 TEST_F(KedaServeTest, EveryRpcOverTlsAgreesWithTheHttpApi) {
@@ -234,18 +248,46 @@ TEST_F(KedaServeTest, BadMetadataIsAClearErrorAndTheServerCarriesOn) {
 }
 
 TEST_F(KedaServeTest, ClientCertificateIsRequiredWithGrpcClientCa) {
-  // KEDA's client certificate comes from a CA of its own, not the HTTP API's client CA.
-  TempDir pki("prescale-keda-pki");
-  TestCa keda_ca(pki.path(), "keda");
-  const IssuedCert keda = keda_ca.IssueClient("keda", "keda-operator");
-  StartWithGrpc({"--grpc-client-ca-file", keda_ca.cert_file().string()});
+  StartWithGrpc();
   externalscaler::GetMetricsResponse response;
-  grpc::Status status = GetMetrics(*Scaler(&keda), kTrigger, &response);
+  grpc::Status status = GetMetrics(*Scaler(), kTrigger, &response);
   EXPECT_TRUE(status.ok()) << status.error_message();
   status = GetMetrics(*Scaler(&alice_), kTrigger, &response);  // the HTTP API's client CA
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
-  status = GetMetrics(*Scaler(), kTrigger, &response);  // no certificate
+  status = GetMetrics(*Scaler(nullptr), kTrigger, &response);  // no certificate
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+}
+
+TEST_F(KedaServeTest, OnlyAllowedClientNamesMayCall) {
+  StartWithGrpc({"--grpc-allowed-names", "keda-operator,keda-admin"});
+  const IssuedCert other = keda_ca_.IssueClient("other", "some-controller");
+  externalscaler::GetMetricsResponse response;
+  EXPECT_TRUE(GetMetrics(*Scaler(), kTrigger, &response).ok());
+  const grpc::Status status = GetMetrics(*Scaler(&other), kTrigger, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  EXPECT_NE(status.error_message().find("some-controller"), std::string::npos);
+  EXPECT_EQ(status.error_message().find("order_flow_rate"), std::string::npos)
+      << "a refused caller learns nothing of the served metrics";
+  grpc::ClientContext context;
+  auto stream = Scaler(&other)->StreamIsActive(&context, Ref(kTrigger));
+  externalscaler::IsActiveResponse active;
+  EXPECT_FALSE(stream->Read(&active));
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  const HttpsResult metrics = HttpsGet(Client(&alice_), "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_NE(metrics.response->body.find(
+                "prescale_grpc_requests_total{code=\"PERMISSION_DENIED\",method=\"GetMetrics\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(KedaServeTest, WithoutClientAuthenticationOnlyWhenAskedLoudly) {
+  StartWithGrpc({"--grpc-insecure-no-client-auth"}, /*keda_client_ca=*/false);
+  externalscaler::GetMetricsResponse response;
+  EXPECT_TRUE(GetMetrics(*Scaler(nullptr), kTrigger, &response).ok());
+  const std::string err = process_->ReadStderr();
+  EXPECT_NE(err.find("\"level\":\"warn\",\"msg\":\"gRPC serves without client certificates"),
+            std::string::npos)
+      << err;
 }
 
 TEST_F(KedaServeTest, ARenewedServingCertificateIsUsedWithoutARestart) {
@@ -254,8 +296,9 @@ TEST_F(KedaServeTest, ARenewedServingCertificateIsUsedWithoutARestart) {
   TestCa rotated(pki.path(), "rotated");
   const IssuedCert next = rotated.IssueServer("next");
   const auto get_metrics = [&](const TestCa& trusted) {
-    auto stub = ExternalScaler::NewStub(
-        MakeTlsChannel(grpc_port_, GrpcClientTls{trusted.cert_file().string(), "", ""}));
+    auto stub = ExternalScaler::NewStub(MakeTlsChannel(
+        grpc_port_, GrpcClientTls{trusted.cert_file().string(), keda_.cert_file.string(),
+                                  keda_.key_file.string()}));
     externalscaler::GetMetricsResponse response;
     return GetMetrics(*stub, kTrigger, &response);
   };
@@ -320,6 +363,14 @@ TEST_F(KedaServeTest, GrpcFlagErrorsAreExit2) {
   std::tie(code, err) = run({"--grpc-client-ca-file", "/nonexistent/ca.pem"});
   EXPECT_EQ(code, 2);
   EXPECT_NE(err.find("need --grpc-port"), std::string::npos) << err;
+  // Closed by default: no client CA, no gRPC.
+  std::tie(code, err) = run({"--grpc-port", std::to_string(FreeTcpPort())});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("--grpc-port needs --grpc-client-ca-file"), std::string::npos) << err;
+  std::tie(code, err) = run({"--grpc-port", std::to_string(FreeTcpPort()),
+                             "--grpc-insecure-no-client-auth", "--grpc-allowed-names", "keda"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("--grpc-allowed-names needs --grpc-client-ca-file"), std::string::npos) << err;
   std::tie(code, err) = run({"--grpc-port", "70000"});
   EXPECT_EQ(code, 2);
 }

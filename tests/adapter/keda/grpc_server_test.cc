@@ -43,8 +43,9 @@ class KedaServerTest : public ::testing::Test {
         keda_(client_ca_.IssueClient("keda", "keda-operator")),
         foreign_(foreign_ca_.IssueClient("mallory", "keda-operator")) {}
 
-  void StartServer(std::string client_ca_file = "") {
+  void StartServer(std::string client_ca_file = "", std::vector<std::string> allowed_names = {}) {
     GrpcServerOptions options;
+    options.allowed_names = std::move(allowed_names);
     options.bind_address = "127.0.0.1";
     options.port = 0;
     options.cert_file = serving_.cert_file.string();
@@ -379,6 +380,28 @@ TEST_F(KedaServerTest, ClientCertificatesRequiredWhenACaIsGiven) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
   status = GetMetrics(*Scaler(&foreign_), kTrigger, &metrics);  // not from the client CA
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+}
+
+TEST_F(KedaServerTest, OnlyAllowedNamesMayCallByCommonNameOrDnsName) {
+  const testsupport::IssuedCert by_dns = client_ca_.Issue(
+      "by-dns", {.common_name = "whatever", .dns_names = {"keda.keda.svc"}, .client_auth = true});
+  const testsupport::IssuedCert other = client_ca_.IssueClient("other", "other-controller");
+  StartServer(client_ca_.cert_file().string(), {"keda.keda.svc", "keda-operator"});
+  Publish(1, 2);
+  externalscaler::GetMetricsResponse metrics;
+  EXPECT_TRUE(GetMetrics(*Scaler(&keda_), kTrigger, &metrics).ok());   // CN keda-operator
+  EXPECT_TRUE(GetMetrics(*Scaler(&by_dns), kTrigger, &metrics).ok());  // DNS SAN
+  const grpc::Status status = GetMetrics(*Scaler(&other), kTrigger, &metrics);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("other-controller"));
+  externalscaler::IsActiveResponse active;
+  EXPECT_EQ(
+      Scaler(&other)->IsActive(ContextWithDeadline().get(), Ref(kTrigger), &active).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(
+      MetricsText(),
+      HasSubstr(
+          "prescale_grpc_requests_total{code=\"PERMISSION_DENIED\",method=\"GetMetrics\"} 1"));
 }
 
 TEST_F(KedaServerTest, WrongServerCaIsRefusedByTheClient) {

@@ -22,7 +22,7 @@ const SERVE_FLAGS = new Set(
     "requestheader-username-headers requestheader-group-headers requestheader-extra-headers-prefix " +
     "authentication-kubeconfig authorization-kubeconfig authorization-always-allow-paths " +
     "authorization-mode prometheus-token-file prometheus-ca-file prometheus-timeout audit-log " +
-    "log-level grpc-port grpc-bind-address grpc-client-ca-file demo-data").split(" "),
+    "log-level grpc-port grpc-bind-address grpc-client-ca-file grpc-allowed-names demo-data").split(" "),
 );
 
 let failures = 0;
@@ -208,6 +208,17 @@ function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo, 
     check(at("NetworkPolicy"), np && np.spec.ingress.some((r) => (r.ports || []).some((p) => p.port === 9443) &&
       (r.from || []).length > 0 && r.from.every((f) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "keda")),
       "ingress to 9443 must be allowed from the keda namespace only");
+    // Closed by default: only KEDA's client certificate, from a CA mounted from a Secret.
+    const caFile = flags.get("grpc-client-ca-file");
+    const caMount = caFile && (c.volumeMounts || []).find((m) => caFile.startsWith(m.mountPath + "/"));
+    const caVolume = caMount && (pod.spec.volumes || []).find((v) => v.name === caMount.name);
+    const caSecret = caVolume?.secret && find(objs, "Secret", caVolume.secret.secretName);
+    check(d("--grpc-client-ca-file"), caSecret && caSecret.data?.[caFile.slice(caMount.mountPath.length + 1)],
+      "gRPC needs --grpc-client-ca-file from a mounted Secret that holds the file (closed by default)");
+    check(d("--grpc-allowed-names"), (flags.get("grpc-allowed-names") || "").length > 0,
+      "--grpc-allowed-names must name KEDA's client certificate");
+    check(d("--grpc-insecure-no-client-auth"), !flags.has("grpc-insecure-no-client-auth"),
+      "the shipped overlay must not serve gRPC without client certificates");
     const san = secret && execFileSync("openssl", ["x509", "-noout", "-ext", "subjectAltName"],
       { input: pemOf(secret.data["tls.crt"]) }).toString();
     check(at("Secret"), san && san.includes(`DNS:${svc?.metadata.name}.${svc?.metadata.namespace}.svc`),
