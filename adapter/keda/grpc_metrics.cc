@@ -55,7 +55,8 @@ GrpcMetrics::GrpcMetrics(p::Registry& r)
       stream_messages_(p::BuildCounter()
                            .Name("prescale_grpc_stream_messages_total")
                            .Help("Messages pushed on streams (the first answer, then changes).")
-                           .Register(r)) {
+                           .Register(r)),
+      security_(r) {
   for (Method m : {Method::kStreamIsActive, Method::kStreamMetricSpec}) {
     const int i = static_cast<int>(m);
     open_[i] = &streams_open_.Add({{"method", MethodName(m)}});
@@ -88,6 +89,10 @@ void GrpcMetrics::OnStreamOpened(Method method) {
 
 void GrpcMetrics::OnStreamMessage(Method method) {
   if (p::Counter* c = messages_[static_cast<int>(method)]) c->Increment();
+}
+
+void GrpcMetrics::OnRefused(apiserver::AuthzDenial reason) {
+  security_.AuthorizationDenied(apiserver::Surface::kGrpc, reason);
 }
 
 }  // namespace prescale::adapter::keda

@@ -3,6 +3,7 @@
 //   prescale_grpc_streams_open{method}          streams currently open
 //   prescale_grpc_stream_messages_total{method} messages pushed on streams
 // `method` is the RPC name (GetMetrics, ...), `code` the gRPC status name (OK, NOT_FOUND, ...).
+// Refused callers also count in the security signals (apiserver/security_metrics.h), surface grpc.
 #pragma once
 
 #include <grpcpp/support/status.h>
@@ -13,6 +14,8 @@
 #include <array>
 #include <atomic>
 #include <mutex>
+
+#include "apiserver/security_metrics.h"
 
 namespace prescale::adapter::keda {
 
@@ -32,6 +35,8 @@ class RpcObserver {
   // Every stream call, including one refused at once, is reported opened, then done when it ends.
   virtual void OnStreamOpened(Method method) = 0;
   virtual void OnStreamMessage(Method method) = 0;
+  // A caller refused before its request was looked at.
+  virtual void OnRefused(apiserver::AuthzDenial) {}
 };
 
 // The RpcObserver that exports the metrics above. Counters are created on first use of a
@@ -43,6 +48,7 @@ class GrpcMetrics : public RpcObserver {
   void OnRpcDone(Method method, grpc::StatusCode code) override;
   void OnStreamOpened(Method method) override;
   void OnStreamMessage(Method method) override;
+  void OnRefused(apiserver::AuthzDenial reason) override;
 
  private:
   static constexpr int kCodeCount = 17;  // OK .. UNAUTHENTICATED
@@ -54,6 +60,9 @@ class GrpcMetrics : public RpcObserver {
   std::array<std::array<std::atomic<prometheus::Counter*>, kCodeCount>, kMethodCount> counters_{};
   std::array<prometheus::Gauge*, kMethodCount> open_{};
   std::array<prometheus::Counter*, kMethodCount> messages_{};
+  // On the same registry as the HTTPS server's: the registry merges families of one name, so
+  // both surfaces count into the same series.
+  apiserver::SecurityMetrics security_;
 };
 
 }  // namespace prescale::adapter::keda

@@ -209,6 +209,7 @@ std::optional<ScalerError> ScalerService::Refuse(const grpc::CallbackServerConte
       if (names.size() < 256) names += (names.empty() ? "" : ", ") + name;
     }
   }
+  observer_.OnRefused(apiserver::AuthzDenial::kNameNotAllowed);
   log::Warn("gRPC caller refused: its certificate is not in --grpc-allowed-names",
             {{"peer", context->peer()}, {"names", names}});
   return ScalerError{grpc::StatusCode::PERMISSION_DENIED, "the client certificate (" +

@@ -402,6 +402,9 @@ TEST_F(KedaServerTest, OnlyAllowedNamesMayCallByCommonNameOrDnsName) {
       MetricsText(),
       HasSubstr(
           "prescale_grpc_requests_total{code=\"PERMISSION_DENIED\",method=\"GetMetrics\"} 1"));
+  EXPECT_THAT(MetricsText(),
+              HasSubstr("prescale_authorization_denials_total{reason=\"name_not_allowed\","
+                        "surface=\"grpc\"} 2"));
 }
 
 TEST_F(KedaServerTest, WrongServerCaIsRefusedByTheClient) {
