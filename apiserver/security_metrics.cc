@@ -20,6 +20,8 @@ std::string_view AuthnFailureName(AuthnFailure reason) {
       return "front_proxy_not_allowed";
     case AuthnFailure::kMalformedCredential:
       return "malformed_credential";
+    case AuthnFailure::kNoCredentials:
+      return "no_credentials";
     case AuthnFailure::kReviewError:
     case AuthnFailure::kCount:
       break;

@@ -22,6 +22,7 @@ enum class AuthnFailure {
   kFrontProxyNotAllowed,  // a front-proxy certificate whose name is not allowed
   kMalformedCredential,   // a token or header that cannot be a credential (bytes, size)
   kReviewError,           // the kube-apiserver could not be asked (fail closed)
+  kNoCredentials,         // none presented while anonymous requests are disabled
   kCount
 };
 

@@ -1,5 +1,7 @@
 #include "apiserver/serving_cert_reloader.h"
 
+#include "apiserver/cert_verifier.h"
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -47,12 +49,6 @@ std::string SystemError() {
   return std::strerror(code);
 }
 
-double NotAfter(const X509* cert) {
-  std::tm tm{};
-  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1) return 0;
-  return static_cast<double>(timegm(&tm));
-}
-
 }  // namespace
 
 ServingCertReloader::ServingCertReloader(std::string cert_file, std::string key_file)
@@ -94,7 +90,7 @@ std::shared_ptr<const ServingCertReloader::Pair> ServingCertReloader::Load(
     ERR_clear_error();
     return *error = "TLS private key " + key_file + " does not match " + cert_file, nullptr;
   }
-  pair->not_after = NotAfter(pair->cert);
+  pair->not_after = CertificateNotAfter(pair->cert);
   char subject[512];
   X509_NAME_oneline(X509_get_subject_name(pair->cert), subject, sizeof subject);
   pair->subject = subject;

@@ -21,6 +21,7 @@
 #include "apiserver/serving_certs.h"
 #include "apiserver/tls_server.h"
 #include "common/build_info.h"
+#include "common/duration.h"
 #include "common/log.h"
 #include "policies/config_watcher.h"
 #include "policies/policy_file.h"
@@ -113,6 +114,7 @@ int RunServe(const ServeOptions& o) {
 
     auto registry = std::make_shared<prometheus::Registry>();
     apiserver::ServerMetrics server_metrics(*registry);
+    apiserver::SecurityMetrics security_metrics(*registry);
     AdapterMetrics adapter_metrics(*registry, config);
     adapter_metrics.OnConfigReload(true);
 
@@ -120,6 +122,7 @@ int RunServe(const ServeOptions& o) {
     SnapshotProvider provider(holder);
     apiserver::HandlerOptions handler_options;
     handler_options.version_json = VersionJson();
+    handler_options.security = &security_metrics;
     handler_options.metrics_text = [registry, &adapter_metrics] {
       adapter_metrics.UpdateBeforeScrape();
       std::ostringstream out;
@@ -151,8 +154,19 @@ int RunServe(const ServeOptions& o) {
     server_options.bind_address = o.bind_address;
     server_options.port = static_cast<uint16_t>(o.secure_port);
     server_options.io_threads = o.io_threads;
+    server_options.max_connections = o.max_connections;
+    {
+      std::string error;
+      const std::optional<Duration> timeout = ParseDuration(o.read_header_timeout, &error);
+      if (!timeout || *timeout < std::chrono::seconds(1))
+        throw SetupError(2, "--read-header-timeout " + o.read_header_timeout + ": " +
+                                (timeout ? "at least 1s" : error));
+      server_options.request_timeout = std::chrono::ceil<std::chrono::seconds>(*timeout);
+    }
+    server_options.blocking_threads = o.delegation_threads;
+    server_options.max_pending_reviews = o.max_pending_reviews;
     server_options.certificate = certificate;
-    apiserver::TlsServer server(server_options, *auth.verifier, handler);
+    apiserver::TlsServer server(server_options, *auth.verifier, handler, &security_metrics);
     server.Start();
     log::Info("serving the external metrics API",
               {{"address", o.bind_address},

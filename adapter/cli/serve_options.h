@@ -29,6 +29,7 @@ struct ServeOptions {
   std::string requestheader_client_ca_file;
   std::vector<std::string> requestheader_allowed_names;
   std::vector<std::string> requestheader_username_headers = {"X-Remote-User"};
+  std::vector<std::string> requestheader_uid_headers;
   std::vector<std::string> requestheader_group_headers = {"X-Remote-Group"};
   std::vector<std::string> requestheader_extra_headers_prefix = {"X-Remote-Extra-"};
   std::string authentication_kubeconfig;
@@ -47,6 +48,10 @@ struct ServeOptions {
   int audit_log_maxsize_mb = 100;
   int audit_log_maxbackup = 5;
   int io_threads = 0;
+  std::string read_header_timeout = "30s";
+  int max_connections = 4096;
+  int delegation_threads = 4;
+  int max_pending_reviews = 256;
   bool demo_data = false;
   int demo_series = 3;
 

@@ -208,5 +208,57 @@ TEST_F(HandlerTest, RequestsAreCountedByRouteAndCode) {
       std::string::npos);
 }
 
+TEST_F(HandlerTest, MalformedAndOversizedPathsAreRefusedBeforeAnyReview) {
+  SecurityMetrics security(registry_);
+  HandlerOptions options;
+  options.security = &security;
+  ApiHandler handler(provider_, authenticator_, authorizer_, metrics_, options);
+  const ClientCertificate bob = User("bob");  // needs a review for anything
+  HttpRequest r;
+  r.method = "GET";
+  r.certificate = &bob;
+  for (const std::string target : {"/%FF", "/apis/g/v/namespaces/a%2Fb/m", "/x%00"}) {
+    r.target = target;
+    const std::optional<HttpResponse> response = handler.Handle(r, true);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 400) << target;
+    EXPECT_EQ(json::parse(response->body)["reason"], "BadRequest");
+  }
+  const std::string long_path = "/" + std::string(5000, 'a');
+  r.target = long_path;
+  EXPECT_EQ(handler.Handle(r, true)->status, 414);
+  EXPECT_EQ(reviewer_->calls, 0);
+  EXPECT_NE(Metrics().find("prescale_limit_rejections_total{kind=\"uri_bytes\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(HandlerTest, FailuresAndDenialsAreCountedByReason) {
+  SecurityMetrics security(registry_);
+  HandlerOptions options;
+  options.security = &security;
+  ApiHandler handler(provider_, authenticator_, authorizer_, metrics_, options);
+  ClientCertificate foreign;
+  foreign.present = true;
+  foreign.common_name = "mallory\xff";  // invalid UTF-8 reaches no JSON encoder as an exception
+  const ClientCertificate bob = User("bob\xff");
+  HttpRequest r;
+  r.method = "GET";
+  const std::string target = kList + "order_flow_rate";  // the request holds a view
+  r.target = target;
+  r.certificate = &foreign;
+  EXPECT_EQ(handler.Handle(r, true)->status, 401);
+  r.certificate = &bob;
+  const std::optional<HttpResponse> denied = handler.Handle(r, true);
+  EXPECT_EQ(denied->status, 403);
+  EXPECT_NO_THROW(json::parse(denied->body));
+  const std::string text = Metrics();
+  EXPECT_NE(text.find("prescale_authentication_failures_total{reason=\"untrusted_certificate\","
+                      "surface=\"https\"} 1"),
+            std::string::npos);
+  EXPECT_NE(
+      text.find("prescale_authorization_denials_total{reason=\"denied\",surface=\"https\"} 1"),
+      std::string::npos);
+}
+
 }  // namespace
 }  // namespace prescale::apiserver
