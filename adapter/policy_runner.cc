@@ -130,20 +130,22 @@ void PolicyRunner::LogLearnedEvents() {
       if (!logged_events_.insert(e.name).second) continue;
       std::string series;
       for (const auto& [k, v] : labels) series += (series.empty() ? "" : ",") + k + "=" + v;
-      log::Info("learned a recurring event",
-                {{"policy", policy_.name},
-                 {"event", e.name},
-                 {"schedule", e.schedule},
-                 {"timezone", e.timezone},
-                 {"first_series", series}});
+      log::Info("learned a recurring event", {{"policy", policy_.name},
+                                              {"event", e.name},
+                                              {"schedule", e.schedule},
+                                              {"timezone", e.timezone},
+                                              {"first_series", series}});
     }
   }
 }
 
 void PolicyRunner::AppendServed(double now, std::vector<ServedMetric>* out,
                                 std::vector<AuditRecord>* audit) {
-  ServedMetric observed{policy_.observed_metric, policy_.name, ServedMetric::State::kOk, "", {}};
-  ServedMetric forecast{policy_.forecast_metric, policy_.name, ServedMetric::State::kOk, "", {}};
+  const Visibility visibility{policy_.namespaces, policy_.namespace_label};
+  ServedMetric observed{
+      policy_.observed_metric, policy_.name, ServedMetric::State::kOk, "", {}, visibility};
+  ServedMetric forecast{
+      policy_.forecast_metric, policy_.name, ServedMetric::State::kOk, "", {}, visibility};
   const double age = DataAge(now);
   if (!backfilled_) {
     const std::string why = "no data fetched from Prometheus yet for policy " + policy_.name +

@@ -14,8 +14,8 @@
 
 #include <cstdint>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -54,9 +54,9 @@ struct AuditRecord {
 
 struct RunnerStats {
   size_t series = 0;
-  double forecast_mae = 0;  // rolling mean absolute error of the one-step forecast, summed over
-  double naive_mae = 0;     // series; and of the naive forecast (the previous bucket)
-  uint64_t refits = 0;      // fits so far
+  double forecast_mae = 0;    // rolling mean absolute error of the one-step forecast, summed over
+  double naive_mae = 0;       // series; and of the naive forecast (the previous bucket)
+  uint64_t refits = 0;        // fits so far
   size_t learned_events = 0;  // distinct recurring events learned, over series
 };
 

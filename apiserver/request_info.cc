@@ -1,5 +1,7 @@
 #include "apiserver/request_info.h"
 
+#include "common/names.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
@@ -85,13 +87,6 @@ bool IsPrintableUtf8(std::string_view s) {
     i += static_cast<size_t>(length);
   }
   return true;
-}
-
-bool IsDns1123Label(std::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!alnum(s.front()) || !alnum(s.back())) return false;
-  return std::all_of(s.begin(), s.end(), [&](char c) { return alnum(c) || c == '-'; });
 }
 
 std::optional<RequestInfo> ParseRequestInfo(std::string_view method, std::string_view target,

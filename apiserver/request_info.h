@@ -29,9 +29,6 @@ std::optional<RequestInfo> ParseRequestInfo(std::string_view method, std::string
 // Whether `s` is valid UTF-8 without control characters (C0, DEL).
 bool IsPrintableUtf8(std::string_view s);
 
-// Whether `s` is a DNS-1123 label (a namespace name): [a-z0-9]([-a-z0-9]*[a-z0-9])?, <= 63.
-bool IsDns1123Label(std::string_view s);
-
 // The value of query parameter `name` (first occurrence), URL-decoded ('+' is a space), or
 // nullopt when absent. *malformed is set on a bad escape.
 std::optional<std::string> QueryParameter(std::string_view target, std::string_view name,

@@ -35,8 +35,6 @@ std::string_view AuthzDenialName(AuthzDenial reason) {
       return "denied";
     case AuthzDenial::kNameNotAllowed:
       return "name_not_allowed";
-    case AuthzDenial::kNamespaceNotAllowed:
-      return "namespace_not_allowed";
     case AuthzDenial::kReviewError:
     case AuthzDenial::kCount:
       break;

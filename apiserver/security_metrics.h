@@ -31,7 +31,6 @@ enum class AuthzDenial {
   kDenied,               // SubjectAccessReview (or the mode) said no
   kReviewError,          // the kube-apiserver could not be asked (fail closed)
   kNameNotAllowed,       // gRPC: a client certificate not in --grpc-allowed-names
-  kNamespaceNotAllowed,  // the policy does not serve its metrics to that namespace
   kCount
 };
 

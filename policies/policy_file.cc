@@ -1,6 +1,7 @@
 #include "policies/policy_file.h"
 
 #include "common/http_url.h"
+#include "common/names.h"
 #include "common/read_file.h"
 #include "forecasting/calendar.h"
 #include "forecasting/model.h"
@@ -310,13 +311,34 @@ void ReadEvents(Reader& r, const YAML::Node& node, const std::string& path,
   }
 }
 
+void ReadVisibility(Reader& r, const YAML::Node& node, const std::string& path, Policy* p) {
+  if (const YAML::Node list = node["namespaces"]) {
+    if (!list.IsSequence() || list.size() == 0) {
+      r.Error(list, path + ".namespaces", "must be a non-empty list of namespace names or \"*\"");
+    } else {
+      for (size_t i = 0; i < list.size(); ++i) {
+        const std::string where = path + ".namespaces[" + std::to_string(i) + "]";
+        const std::string ns = list[i].IsScalar() ? list[i].Scalar() : "";
+        if (ns != "*" && !IsDns1123Label(ns))
+          r.Error(list[i], where, "must be a namespace name (a DNS-1123 label) or \"*\"");
+        else
+          p->namespaces.push_back(ns);
+      }
+      std::sort(p->namespaces.begin(), p->namespaces.end());
+    }
+  }
+  r.String(node, path, "namespace_label", &p->namespace_label);
+  if (node["namespace_label"] && !IsLabelName(p->namespace_label))
+    r.Error(node["namespace_label"], path + ".namespace_label",
+            "must be a label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+}
+
 void ReadPolicy(Reader& r, const YAML::Node& node, const std::string& path, Policy* p) {
   if (!r.IsMap(node, path)) return;
-  r.CheckKeys(
-      node, path,
-      {"name", "query", "step", "history", "lead", "quantile", "model", "seasonality", "events",
-       "max_staleness", "scale_down_hold", "grace", "refit_every", "learn_events", "metrics",
-       "backtest"});
+  r.CheckKeys(node, path,
+              {"name", "query", "step", "history", "lead", "quantile", "model", "seasonality",
+               "events", "max_staleness", "scale_down_hold", "grace", "refit_every", "learn_events",
+               "metrics", "namespaces", "namespace_label", "backtest"});
   r.String(node, path, "name", &p->name, true);
   if (!p->name.empty() && !std::regex_match(p->name, MetricNamePattern()))
     r.Error(node["name"], path + ".name", "must match [a-zA-Z_][a-zA-Z0-9_:]*");
@@ -388,6 +410,7 @@ void ReadPolicy(Reader& r, const YAML::Node& node, const std::string& path, Poli
       }
     }
   }
+  ReadVisibility(r, node, path, p);
   if (const YAML::Node b = node["backtest"]) ReadBacktest(r, b, path + ".backtest", &p->backtest);
 }
 

@@ -103,6 +103,11 @@ int RunServe(const ServeOptions& o) {
     return 2;
   }
   policies::Config config = *loaded.config;
+  for (const policies::Policy& p : config.policies) {
+    if (p.namespaces.empty() && p.namespace_label.empty())
+      log::Warn("policy serves its metrics to every namespace (set namespaces or namespace_label)",
+                {{"policy", p.name}});
+  }
   if (!o.prometheus_url.empty()) config.prometheus.url = o.prometheus_url;
 
   try {

@@ -45,10 +45,11 @@ std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 std::variant<const ServedMetric*, ScalerError> FindMetric(const Snapshot* snapshot,
                                                           const ScalerQuery& q) {
   if (!snapshot) return ScalerError{StatusCode::UNAVAILABLE, "no data loaded yet"};
-  if (const ServedMetric* m = snapshot->Find(q.metric)) return m;
+  if (const ServedMetric* m = snapshot->Find(q.metric); m && m->visibility.Readable(q.ns)) return m;
   std::string served;
   int listed = 0;
   for (const auto& [name, metric] : snapshot->metrics()) {
+    if (!metric.visibility.Readable(q.ns)) continue;
     if (listed++ == 10) {
       served += ", ...";
       break;
@@ -65,6 +66,7 @@ std::variant<const ServedMetric*, ScalerError> FindMetric(const Snapshot* snapsh
 std::variant<ScalerQuery, ScalerError> ParseScalerMetadata(
     const externalscaler::ScaledObjectRef& ref) {
   ScalerQuery q;
+  q.ns = ref.namespace_();
   const std::string* metric = Lookup(ref, "metric");
   if (!metric || Trim(*metric).empty())
     return Invalid(
@@ -118,7 +120,7 @@ std::variant<ScalerAnswer, ScalerError> Evaluate(const Snapshot* snapshot, const
   }
   ScalerAnswer answer;
   for (const apiserver::ExternalMetricValue& v : metric.values) {
-    if (!q.selector.Matches(v.labels)) continue;
+    if (!metric.visibility.Visible(q.ns, v.labels) || !q.selector.Matches(v.labels)) continue;
     answer.sum += v.value;
     ++answer.series;
     // The HPA sums the items' MilliValue(); so does this, saturating like Quantity.

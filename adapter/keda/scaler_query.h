@@ -43,6 +43,7 @@ struct ScalerError {
 
 // A parsed and validated trigger. Copyable; immutable once parsed.
 struct ScalerQuery {
+  std::string ns;  // the ScaledObject's namespace: what the policy's visibility is checked for
   std::string metric;
   std::string spec_name;  // MetricSpec.metricName
   std::string selector_text;

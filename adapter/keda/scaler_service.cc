@@ -27,7 +27,8 @@ struct Memo {
 thread_local Memo memo;
 constexpr size_t kMemoLimit = 1024;
 
-// The metadata as one string, independent of the map's iteration order.
+// The namespace and the metadata as one string, independent of the map's iteration order (the
+// namespace decides which series are visible).
 std::string MetadataKey(const externalscaler::ScaledObjectRef& ref) {
   std::vector<const google::protobuf::MapPair<std::string, std::string>*> pairs;
   pairs.reserve(ref.scalermetadata().size());
@@ -39,7 +40,9 @@ std::string MetadataKey(const externalscaler::ScaledObjectRef& ref) {
   std::sort(pairs.begin(), pairs.end(),
             [](const auto* a, const auto* b) { return a->first < b->first; });
   std::string key;
-  key.reserve(size);
+  key.reserve(size + ref.namespace_().size() + 1);
+  key += ref.namespace_();
+  key += '\0';
   for (const auto* pair : pairs) {
     key += pair->first;
     key += '\0';

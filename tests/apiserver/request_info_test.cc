@@ -84,17 +84,13 @@ TEST(RequestInfoTest, SegmentsAreValidatedAndSplitAsKubernetesSplitsThem) {
   EXPECT_EQ(sub->subresource, "status");
 }
 
-TEST(RequestInfoTest, Utf8AndDnsLabels) {
+TEST(RequestInfoTest, PrintableUtf8) {
   EXPECT_TRUE(IsPrintableUtf8("plain"));
   EXPECT_TRUE(IsPrintableUtf8("\xF0\x9F\x93\x88"));  // U+1F4C8
   EXPECT_FALSE(IsPrintableUtf8("tab\t"));
   EXPECT_FALSE(IsPrintableUtf8("\x7f"));
   EXPECT_FALSE(IsPrintableUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
   EXPECT_FALSE(IsPrintableUtf8("\xE2\x82"));          // truncated
-  EXPECT_TRUE(IsDns1123Label("kube-system"));
-  EXPECT_FALSE(IsDns1123Label(std::string(64, 'a')));
-  EXPECT_FALSE(IsDns1123Label("a_b"));
-  EXPECT_FALSE(IsDns1123Label(""));
 }
 
 }  // namespace

@@ -205,5 +205,17 @@ TEST(PolicyFileTest, DuplicateMetricNamesAcrossPolicies) {
             "p.yaml:3:5: policies[1]: serves metric a which another policy already serves");
 }
 
+TEST(PolicyFileTest, NamespacesAndNamespaceLabel) {
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    namespaces: [trading, Risk]\n"),
+            "p.yaml:4:27: policies[0].namespaces[1]: must be a namespace name (a DNS-1123 label) "
+            "or \"*\"");
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    namespaces: []\n"),
+            "p.yaml:4:17: policies[0].namespaces: must be a non-empty list of namespace names or "
+            "\"*\"");
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    namespace_label: kube-ns\n"),
+            "p.yaml:4:22: policies[0].namespace_label: must be a label name "
+            "([a-zA-Z_][a-zA-Z0-9_]*)");
+}
+
 }  // namespace
 }  // namespace prescale::policies
