@@ -258,11 +258,13 @@ HttpResponse ApiHandler::EncodeMetricValues(const HttpRequest& request, const Re
   LabelSelector selector;
   if (selector_text) {
     std::string error;
-    std::optional<LabelSelector> parsed = LabelSelector::Parse(*selector_text, &error);
+    bool too_large = false;
+    std::optional<LabelSelector> parsed = LabelSelector::Parse(*selector_text, &error, &too_large);
     if (!parsed) {
-      return StatusResponse(
-          400, "BadRequest",
-          "unable to parse requirement: " + error + " in labelSelector " + Quote(*selector_text));
+      if (too_large) metrics_.security().LimitHit(Limit::kSelector);
+      return StatusResponse(400, "BadRequest",
+                            "unable to parse requirement: " + error + " in labelSelector " +
+                                Quote(SelectorExcerpt(*selector_text)));
     }
     selector = std::move(*parsed);
   }
