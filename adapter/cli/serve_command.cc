@@ -73,13 +73,17 @@ RefreshLoopOptions RefreshOptionsFrom(const ServeOptions& o) {
   if (!o.prometheus_timeout.empty()) {
     std::string error;
     const std::optional<Duration> timeout = ParseDuration(o.prometheus_timeout, &error);
-    if (!timeout || *timeout <= Duration::zero())
-      throw SetupError(2, "--prometheus-timeout: " + (error.empty() ? "must be positive" : error));
+    if (!timeout || *timeout <= Duration::zero() || *timeout > std::chrono::hours(24))
+      throw SetupError(2, "--prometheus-timeout: " +
+                              (error.empty() ? "must be positive and at most 24h" : error));
     r.timeout_override = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
   }
   r.token_file = o.prometheus_token_file;
   r.ca_file = o.prometheus_ca_file;
+  r.max_answer_bytes = static_cast<size_t>(o.prometheus_max_answer_bytes);
   r.runner.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  r.runner.budget =
+      std::make_shared<adapter::HistoryBudget>(static_cast<size_t>(o.max_history_bytes));
   return r;
 }
 
