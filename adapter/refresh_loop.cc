@@ -185,7 +185,8 @@ void RefreshLoop::Run() {
     }
     next += period;
     const auto now = std::chrono::steady_clock::now();
-    if (next < now) next = now;  // a refresh that overran: do not try to catch up
+    if (!what.empty()) next = now + period;  // the backoff counts from the failure
+    if (next < now) next = now;              // a refresh that overran: do not try to catch up
     std::unique_lock lock(mu_);
     if (cv_.wait_until(lock, next, [this] { return stop_; })) return;
   }
