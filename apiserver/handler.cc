@@ -120,7 +120,7 @@ std::optional<HttpResponse> ApiHandler::Answer(const HttpRequest& request, bool 
       ParseRequestInfo(request.method, request.target, &malformed);
   if (!info) return StatusResponse(400, "BadRequest", "malformed request path: " + malformed);
   if (info->path.size() > options_.max_path_bytes) {
-    if (options_.security) options_.security->LimitHit(Limit::kUriBytes);
+    metrics_.security().LimitHit(Limit::kUriBytes);
     return StatusResponse(
         414, "BadRequest",
         "request path too long (limit " + std::to_string(options_.max_path_bytes) + " bytes)");
@@ -138,7 +138,7 @@ std::optional<HttpResponse> ApiHandler::Answer(const HttpRequest& request, bool 
                                   : ServerMetrics::Result::kDenied);
   }
   if (authn.outcome != AuthenticationResult::Outcome::kAuthenticated) {
-    if (options_.security) options_.security->AuthenticationFailed(Surface::kHttps, authn.failure);
+    metrics_.security().AuthenticationFailed(Surface::kHttps, authn.failure);
     log::Debug("request unauthenticated", {{"path", info->path}, {"reason", authn.reason}});
     return StatusResponse(401, "Unauthorized", "Unauthorized");
   }
@@ -153,11 +153,9 @@ std::optional<HttpResponse> ApiHandler::Answer(const HttpRequest& request, bool 
                                                                   : ServerMetrics::Result::kError);
   }
   if (authz.outcome == Outcome::kAllowed) return Dispatch(request, *info, route);
-  if (options_.security) {
-    options_.security->AuthorizationDenied(Surface::kHttps, authz.outcome == Outcome::kDenied
-                                                                ? AuthzDenial::kDenied
-                                                                : AuthzDenial::kReviewError);
-  }
+  metrics_.security().AuthorizationDenied(Surface::kHttps, authz.outcome == Outcome::kDenied
+                                                               ? AuthzDenial::kDenied
+                                                               : AuthzDenial::kReviewError);
   if (authz.outcome == Outcome::kDenied) return Forbidden(*info, attributes.user, authz.reason);
   log::Warn("authorization check failed",
             {{"path", info->path}, {"user", attributes.user.name}, {"reason", authz.reason}});
@@ -278,11 +276,13 @@ HttpResponse ApiHandler::EncodeMetricValues(const HttpRequest& request, const Re
   LabelSelector selector;
   if (selector_text) {
     std::string error;
-    std::optional<LabelSelector> parsed = LabelSelector::Parse(*selector_text, &error);
+    bool too_large = false;
+    std::optional<LabelSelector> parsed = LabelSelector::Parse(*selector_text, &error, &too_large);
     if (!parsed) {
-      return StatusResponse(
-          400, "BadRequest",
-          "unable to parse requirement: " + error + " in labelSelector " + Quote(*selector_text));
+      if (too_large) metrics_.security().LimitHit(Limit::kSelector);
+      return StatusResponse(400, "BadRequest",
+                            "unable to parse requirement: " + error + " in labelSelector " +
+                                Quote(SelectorExcerpt(*selector_text)));
     }
     selector = std::move(*parsed);
   }

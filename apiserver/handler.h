@@ -22,7 +22,6 @@ namespace prescale::apiserver {
 struct HandlerOptions {
   std::string version_json;                   // body of /version
   std::function<std::string()> metrics_text;  // body of /metrics (Prometheus text format)
-  SecurityMetrics* security = nullptr;        // failed authentication, denials, limits
   size_t max_path_bytes = 4096;               // decoded path; longer is 414, before anything
 };
 

@@ -69,10 +69,12 @@ std::string_view LimitName(Limit kind) {
     case Limit::kPrometheusSeries:
       return "prometheus_series";
     case Limit::kFutureSamples:
+      return "future_samples";
+    case Limit::kHistoryMemory:
     case Limit::kCount:
       break;
   }
-  return "future_samples";
+  return "history_memory";
 }
 
 SecurityMetrics::SecurityMetrics(prometheus::Registry& registry) {

@@ -48,7 +48,8 @@ enum class Limit {
   kGrpcStreams,            // concurrent gRPC streams
   kPrometheusAnswerBytes,  // a Prometheus answer larger than allowed
   kPrometheusSeries,       // more series than a policy allows
-  kFutureSamples,          // samples stamped in the future, refused
+  kFutureSamples,          // samples stamped outside the queried range (future or past), refused
+  kHistoryMemory,          // series not created: the series history budget is spent
   kCount
 };
 

@@ -1,7 +1,10 @@
-// The name grammars prescale checks in more than one place: Kubernetes namespaces and Prometheus
-// label names. Pure functions.
+// The name grammars prescale checks: Kubernetes namespaces, Prometheus label names and the
+// metric names prescale serves. Linear, non-recursive checks (std::regex recurses per character
+// in libstdc++, and a long name could overflow the stack). Pure functions.
 #pragma once
 
+#include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace prescale {
@@ -11,5 +14,12 @@ bool IsDns1123Label(std::string_view s);
 
 // A Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*.
 bool IsLabelName(std::string_view s);
+
+// The metric names prescale serves (policy names and served metric names): [a-zA-Z_][a-zA-Z0-9_:]*,
+// also a URL path segment of the external metrics API, of at most kMaxMetricNameBytes bytes (a
+// Kubernetes object name's limit). "" when `name` is valid, else the reason (which does not
+// quote the name).
+inline constexpr size_t kMaxMetricNameBytes = 253;
+std::string ValidateMetricName(std::string_view name);
 
 }  // namespace prescale

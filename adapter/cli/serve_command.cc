@@ -74,13 +74,17 @@ RefreshLoopOptions RefreshOptionsFrom(const ServeOptions& o) {
   if (!o.prometheus_timeout.empty()) {
     std::string error;
     const std::optional<Duration> timeout = ParseDuration(o.prometheus_timeout, &error);
-    if (!timeout || *timeout <= Duration::zero())
-      throw SetupError(2, "--prometheus-timeout: " + (error.empty() ? "must be positive" : error));
+    if (!timeout || *timeout <= Duration::zero() || *timeout > std::chrono::hours(24))
+      throw SetupError(2, "--prometheus-timeout: " +
+                              (error.empty() ? "must be positive and at most 24h" : error));
     r.timeout_override = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
   }
   r.token_file = o.prometheus_token_file;
   r.ca_file = o.prometheus_ca_file;
+  r.max_answer_bytes = static_cast<size_t>(o.prometheus_max_answer_bytes);
   r.runner.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  r.runner.budget =
+      std::make_shared<adapter::HistoryBudget>(static_cast<size_t>(o.max_history_bytes));
   return r;
 }
 
@@ -119,7 +123,6 @@ int RunServe(const ServeOptions& o) {
 
     auto registry = std::make_shared<prometheus::Registry>();
     apiserver::ServerMetrics server_metrics(*registry);
-    apiserver::SecurityMetrics security_metrics(*registry);
     AdapterMetrics adapter_metrics(*registry, config);
     adapter_metrics.OnConfigReload(true);
 
@@ -127,7 +130,6 @@ int RunServe(const ServeOptions& o) {
     SnapshotProvider provider(holder);
     apiserver::HandlerOptions handler_options;
     handler_options.version_json = VersionJson();
-    handler_options.security = &security_metrics;
     handler_options.metrics_text = [registry, &adapter_metrics] {
       adapter_metrics.UpdateBeforeScrape();
       std::ostringstream out;
@@ -171,7 +173,8 @@ int RunServe(const ServeOptions& o) {
     server_options.blocking_threads = o.delegation_threads;
     server_options.max_pending_reviews = o.max_pending_reviews;
     server_options.certificate = certificate;
-    apiserver::TlsServer server(server_options, *auth.verifier, handler, &security_metrics);
+    apiserver::TlsServer server(server_options, *auth.verifier, handler,
+                                &server_metrics.security());
     server.Start();
     log::Info("serving the external metrics API",
               {{"address", o.bind_address},

@@ -15,7 +15,16 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
   cmd.add_option("--prometheus-ca-file", o.prometheus_ca_file,
                  "CA bundle to verify Prometheus' HTTPS certificate");
   cmd.add_option("--prometheus-timeout", o.prometheus_timeout,
-                 "Timeout of one Prometheus query (overrides prometheus.timeout)");
+                 "Timeout of one Prometheus query (overrides prometheus.timeout; at most 24h)");
+  cmd.add_option("--prometheus-max-answer-bytes", o.prometheus_max_answer_bytes,
+                 "Largest Prometheus answer read, e.g. 64Mi (larger: error reason too_large)")
+      ->transform(CLI::AsSizeValue(/*kb_is_1000=*/true))
+      ->check(CLI::Range(uint64_t{1} << 10, uint64_t{1} << 40));
+  cmd.add_option("--max-history-bytes", o.max_history_bytes,
+                 "Memory for the series history of all policies, e.g. 512Mi (beyond it new series "
+                 "are dropped and counted)")
+      ->transform(CLI::AsSizeValue(/*kb_is_1000=*/true))
+      ->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 40));
 
   cmd.add_option("--secure-port", o.secure_port, "HTTPS port")->check(CLI::Range(0, 65535));
   cmd.add_option("--bind-address", o.bind_address, "Address to listen on");

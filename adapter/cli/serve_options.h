@@ -1,6 +1,7 @@
 // The flags of `prescale serve`, spelled as Kubernetes components spell them.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,9 @@ struct ServeOptions {
   std::string prometheus_url;  // overrides prometheus.url of the policy file
   std::string prometheus_token_file;
   std::string prometheus_ca_file;
-  std::string prometheus_timeout;  // overrides prometheus.timeout
+  std::string prometheus_timeout;                             // overrides prometheus.timeout
+  uint64_t prometheus_max_answer_bytes = uint64_t{64} << 20;  // larger answers: too_large
+  uint64_t max_history_bytes = uint64_t{512} << 20;           // series history of all policies
 
   int secure_port = 6443;
   std::string bind_address = "0.0.0.0";

@@ -125,6 +125,30 @@ TEST_F(HandlerTest, ErrorsAreStatusObjects) {
   EXPECT_EQ(Get(kList + "order_flow_rate").status, 500);
 }
 
+TEST_F(HandlerTest, OversizedSelectorsAre400WithoutEchoAndCounted) {
+  std::string many;  // 101 requirements
+  for (int i = 0; i <= 100; ++i) many += (i ? "," : "") + std::string("k") + std::to_string(i);
+  const std::string secretish = "venue%3D" + std::string(5000, 'x');
+  for (const std::string& selector : {many, secretish}) {
+    auto r = Get(kList + "order_flow_rate?labelSelector=" + selector);
+    EXPECT_EQ(r.status, 400);
+    const json status = json::parse(r.body);
+    EXPECT_EQ(status["reason"], "BadRequest");
+    const std::string message = status["message"];
+    EXPECT_LT(message.size(), 200u) << message;
+    EXPECT_NE(message.find("..."), std::string::npos) << message;
+  }
+  EXPECT_NE(Metrics().find("prescale_limit_rejections_total{kind=\"selector\"} 2"),
+            std::string::npos)
+      << Metrics();
+  // A malformed selector is a 400 too, not counted as a bound.
+  EXPECT_EQ(Get(kList + "order_flow_rate?labelSelector=venue%3E3").status, 400);
+  EXPECT_NE(Metrics().find("prescale_limit_rejections_total{kind=\"selector\"} 2"),
+            std::string::npos);
+  // Within the bounds, served as before.
+  EXPECT_EQ(Get(kList + "order_flow_rate?labelSelector=venue%3Dxnas").status, 200);
+}
+
 TEST_F(HandlerTest, EncodedResponsesAreReusedOnlyWithinOneGeneration) {
   const std::string target = kList + "order_flow_rate?labelSelector=venue%3Dxnas";
   provider_.generation = 7;
@@ -209,10 +233,7 @@ TEST_F(HandlerTest, RequestsAreCountedByRouteAndCode) {
 }
 
 TEST_F(HandlerTest, MalformedAndOversizedPathsAreRefusedBeforeAnyReview) {
-  SecurityMetrics security(registry_);
-  HandlerOptions options;
-  options.security = &security;
-  ApiHandler handler(provider_, authenticator_, authorizer_, metrics_, options);
+  ApiHandler handler(provider_, authenticator_, authorizer_, metrics_, {});
   const ClientCertificate bob = User("bob");  // needs a review for anything
   HttpRequest r;
   r.method = "GET";
@@ -233,10 +254,7 @@ TEST_F(HandlerTest, MalformedAndOversizedPathsAreRefusedBeforeAnyReview) {
 }
 
 TEST_F(HandlerTest, FailuresAndDenialsAreCountedByReason) {
-  SecurityMetrics security(registry_);
-  HandlerOptions options;
-  options.security = &security;
-  ApiHandler handler(provider_, authenticator_, authorizer_, metrics_, options);
+  ApiHandler handler(provider_, authenticator_, authorizer_, metrics_, {});
   ClientCertificate foreign;
   foreign.present = true;
   foreign.common_name = "mallory\xff";  // invalid UTF-8 reaches no JSON encoder as an exception
