@@ -1,5 +1,6 @@
 #include "apiserver/handler.h"
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -115,6 +116,10 @@ std::optional<HttpResponse> ApiHandler::Answer(const HttpRequest& request, bool 
   static const ClientCertificate kNoCertificate;
   const ClientCertificate& cert = request.certificate ? *request.certificate : kNoCertificate;
   // Before any credential is looked at: what cannot be a request costs no review.
+  static constexpr std::string_view kMethods[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                                  "PATCH", "DELETE", "OPTIONS"};
+  if (std::find(std::begin(kMethods), std::end(kMethods), request.method) == std::end(kMethods))
+    return StatusResponse(405, "MethodNotAllowed", "unknown HTTP method");
   std::string malformed;
   const std::optional<RequestInfo> info =
       ParseRequestInfo(request.method, request.target, &malformed);

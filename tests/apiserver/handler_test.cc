@@ -245,6 +245,10 @@ TEST_F(HandlerTest, MalformedAndOversizedPathsAreRefusedBeforeAnyReview) {
     EXPECT_EQ(response->status, 400) << target;
     EXPECT_EQ(json::parse(response->body)["reason"], "BadRequest");
   }
+  r.method = "BREW";  // not a verb any review could be about
+  r.target = "/healthz";
+  EXPECT_EQ(handler.Handle(r, true)->status, 405);
+  r.method = "GET";
   const std::string long_path = "/" + std::string(5000, 'a');
   r.target = long_path;
   EXPECT_EQ(handler.Handle(r, true)->status, 414);
