@@ -5,6 +5,7 @@
 // construction; thread-safe.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,19 @@ class CertificateVerifier {
   X509_STORE* client_ca_ = nullptr;
   X509_STORE* front_proxy_ca_ = nullptr;
   std::vector<std::string> allowed_names_;
+};
+
+// The verifier in force, replaced whole when the CA bundles change (a rotation): each TLS
+// handshake verifies against the one current then. Thread-safe.
+class CertificateVerifierHolder {
+ public:
+  explicit CertificateVerifierHolder(std::shared_ptr<const CertificateVerifier> initial)
+      : current_(std::move(initial)) {}
+  std::shared_ptr<const CertificateVerifier> Current() const { return current_.load(); }
+  void Set(std::shared_ptr<const CertificateVerifier> next) { current_.store(std::move(next)); }
+
+ private:
+  std::atomic<std::shared_ptr<const CertificateVerifier>> current_;
 };
 
 }  // namespace prescale::apiserver

@@ -64,6 +64,15 @@ ServerMetrics::ServerMetrics(prometheus::Registry& registry)
   certificate_reload_success_ = &certificate_reloads_.Add({{"result", "success"}});
   certificate_reload_failure_ = &certificate_reloads_.Add({{"result", "failure"}});
   certificate_not_after_ = &certificate_expiry_.Add({});
+  auto& client_ca_reloads = prometheus::BuildCounter()
+                                .Name("prescale_client_ca_reloads_total")
+                                .Help(
+                                    "Changed client or front-proxy CA bundles taken into use "
+                                    "(success) or refused, the previous ones staying "
+                                    "(failure).")
+                                .Register(registry);
+  client_ca_reload_success_ = &client_ca_reloads.Add({{"result", "success"}});
+  client_ca_reload_failure_ = &client_ca_reloads.Add({{"result", "failure"}});
   const prometheus::Histogram::BucketBoundaries buckets = {
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
   for (size_t r = 0; r < request_counters_.size(); ++r) {
@@ -99,6 +108,10 @@ void ServerMetrics::RecordDelegation(Delegation kind, Result result) {
 
 void ServerMetrics::RecordCertificateReload(bool ok) {
   (ok ? certificate_reload_success_ : certificate_reload_failure_)->Increment();
+}
+
+void ServerMetrics::RecordClientCaReload(bool ok) {
+  (ok ? client_ca_reload_success_ : client_ca_reload_failure_)->Increment();
 }
 
 void ServerMetrics::SetCertificateExpiry(double unix_seconds) {

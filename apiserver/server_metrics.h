@@ -45,6 +45,8 @@ class ServerMetrics {
   void RecordDelegation(Delegation kind, Result result);
   // A changed serving certificate taken into use (ok) or refused; the expiry of the one in force.
   void RecordCertificateReload(bool ok);
+  // Changed client or front-proxy CA bundles taken into use (ok) or refused.
+  void RecordClientCaReload(bool ok);
   void SetCertificateExpiry(double unix_seconds);
   // The security signals (a SecurityMetrics on the same registry, so shared with other surfaces).
   SecurityMetrics& security() { return security_; }
@@ -63,6 +65,8 @@ class ServerMetrics {
   std::array<std::array<prometheus::Counter*, 3>, 2> delegation_counters_{};
   prometheus::Counter* certificate_reload_success_ = nullptr;
   prometheus::Counter* certificate_reload_failure_ = nullptr;
+  prometheus::Counter* client_ca_reload_success_ = nullptr;
+  prometheus::Counter* client_ca_reload_failure_ = nullptr;
   prometheus::Gauge* certificate_not_after_ = nullptr;
   SecurityMetrics security_;
 };

@@ -42,7 +42,7 @@ constexpr auto kWatchTick = std::chrono::seconds(2);
 // What every connection shares; owned by TlsServer::Impl.
 struct Shared {
   const TlsServerOptions& options;
-  const CertificateVerifier& verifier;
+  const CertificateVerifierHolder& verifier;
   ApiHandler& handler;
   net::thread_pool& blocking_pool;
   SecurityMetrics* security;
@@ -80,8 +80,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     SSL* ssl = stream_.native_handle();
-    certificate_ =
-        shared_.verifier.Verify(SSL_get0_peer_certificate(ssl), SSL_get_peer_cert_chain(ssl));
+    certificate_ = shared_.verifier.Current()->Verify(SSL_get0_peer_certificate(ssl),
+                                                      SSL_get_peer_cert_chain(ssl));
     // From here on the watchdog bounds the connection, not a timer per operation.
     beast::get_lowest_layer(stream_).expires_never();
     last_activity_ = Clock::now();
@@ -304,7 +304,7 @@ void ConfigureTls(ssl::context& ctx, const TlsServerOptions& options) {
 }  // namespace
 
 struct TlsServer::Impl {
-  Impl(TlsServerOptions opts, const CertificateVerifier& verifier, ApiHandler& handler,
+  Impl(TlsServerOptions opts, const CertificateVerifierHolder& verifier, ApiHandler& handler,
        SecurityMetrics* security)
       : options(std::move(opts)),
         io_threads(options.io_threads > 0 ? options.io_threads
@@ -360,7 +360,7 @@ struct TlsServer::Impl {
   bool stopped = false;
 };
 
-TlsServer::TlsServer(TlsServerOptions options, const CertificateVerifier& verifier,
+TlsServer::TlsServer(TlsServerOptions options, const CertificateVerifierHolder& verifier,
                      ApiHandler& handler, SecurityMetrics* security)
     : impl_(std::make_unique<Impl>(std::move(options), verifier, handler, security)) {}
 

@@ -59,8 +59,8 @@ struct TlsServerOptions {
 class TlsServer {
  public:
   // `verifier`, `handler` and `security` (optional) must outlive the server.
-  TlsServer(TlsServerOptions options, const CertificateVerifier& verifier, ApiHandler& handler,
-            SecurityMetrics* security = nullptr);
+  TlsServer(TlsServerOptions options, const CertificateVerifierHolder& verifier,
+            ApiHandler& handler, SecurityMetrics* security = nullptr);
   ~TlsServer();  // stops
   TlsServer(const TlsServer&) = delete;
   TlsServer& operator=(const TlsServer&) = delete;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "adapter/cli/client_cas.h"
 #include "adapter/cli/serve_options.h"
 #include "apiserver/authenticator.h"
 #include "apiserver/authorizer.h"
@@ -23,7 +24,9 @@ struct SetupError : std::runtime_error {
 };
 
 struct AuthComponents {
-  std::unique_ptr<apiserver::CertificateVerifier> verifier;
+  std::shared_ptr<apiserver::CertificateVerifierHolder> verifier;
+  ClientCas cas;                     // what `verifier` was built from
+  ClientCaWatcher::Reader read_cas;  // reads them again, for the ClientCaWatcher
   std::unique_ptr<apiserver::Authenticator> authenticator;
   std::unique_ptr<apiserver::Authorizer> authorizer;
 };

@@ -42,6 +42,9 @@ namespace keda = adapter::keda;
 // How often the serving certificate files are checked for a change (the kubelet updates a
 // mounted Secret within about a minute; cert-manager renews days before expiry).
 constexpr std::chrono::seconds kCertificatePollInterval{5};
+// How often the client CA bundles are re-read: their files, or the ConfigMap they come from.
+constexpr std::chrono::seconds kClientCaFilePoll{5};
+constexpr std::chrono::seconds kClientCaConfigMapPoll{10};
 
 std::string VersionJson() {
   const std::string version = build::kVersion;
@@ -185,6 +188,9 @@ int RunServe(const ServeOptions& o) {
     server_options.blocking_threads = o.delegation_threads;
     server_options.max_pending_reviews = o.max_pending_reviews;
     server_options.certificate = certificate;
+    ClientCaWatcher ca_watcher(auth.read_cas, auth.cas, auth.verifier, &server_metrics,
+                               kClientCaFilePoll, kClientCaConfigMapPoll);
+    ca_watcher.Start();
     apiserver::TlsServer server(server_options, *auth.verifier, handler,
                                 &server_metrics.security());
     server.Start();

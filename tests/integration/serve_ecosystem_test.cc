@@ -2,12 +2,18 @@
 // Kubernetes' spellings, both IP families, klog's --v and text format, --kubeconfig.
 #include <openssl/ssl.h>
 
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
 #include "tests/integration/serve_fixture.h"
 
 namespace prescale::testing {
 namespace {
 
 using namespace std::chrono_literals;
+using testsupport::AuthenticationConfigMap;
 
 class ServeEcosystemTest : public ServeFixture {
  protected:
@@ -109,6 +115,90 @@ TEST_F(ServeEcosystemTest, KubeconfigStandsInForBothDelegationKubeconfigs) {
   EXPECT_EQ(r.response->status, 200) << r.response->body;
   EXPECT_EQ(fake_->CallCount(FakeEndpoint::kTokenReview), 1);
   EXPECT_EQ(fake_->CallCount(FakeEndpoint::kSubjectAccessReview), 1);
+}
+
+// Reads as `reader` every 50 ms until stopped; counts anything but 200.
+class Hammer {
+ public:
+  explicit Hammer(HttpsClientOptions reader, std::string path) {
+    thread_ = std::thread([this, reader, path] {
+      auto c = std::make_unique<HttpsConnection>(reader);
+      while (!stop_) {
+        HttpsResult r = c->Send({"GET", path});
+        if (!r.ok()) {  // the server may close a kept-alive connection: one retry on a new one
+          c = std::make_unique<HttpsConnection>(reader);
+          r = c->Send({"GET", path});
+        }
+        ++requests_;
+        if (!r.ok() || r.response->status != 200) ++failures_;
+        std::this_thread::sleep_for(50ms);
+      }
+    });
+  }
+  ~Hammer() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  int requests() const { return requests_; }
+  int failures() const { return failures_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0}, failures_{0};
+  std::thread thread_;
+};
+
+TEST_F(ServeEcosystemTest, ARotatedClientCaFileIsTakenWithoutARestartOrAFailedRequest) {
+  EnsurePki();
+  const std::filesystem::path bundle = dir_->path() / "client-bundle.pem";
+  std::ofstream(bundle) << client_ca_->cert_pem();
+  client_ca_file_override_ = bundle.string();
+  ServeAsAlice({}, kPolicy, /*demo=*/true);
+  TestCa next_ca(dir_->path(), "next-client");
+  const IssuedCert carol = next_ca.IssueClient("carol", "alice");  // the same user, a new CA
+  EXPECT_EQ(HttpsGet(Client(&carol), "/healthz").response->status, 401);
+
+  Hammer alice(Client(&alice_), "/apis/external.metrics.k8s.io/v1beta1");
+  std::ofstream(bundle.string() + ".tmp") << client_ca_->cert_pem() << next_ca.cert_pem();
+  std::filesystem::rename(bundle.string() + ".tmp", bundle);  // as the kubelet swaps files
+  EXPECT_TRUE(WaitUntil(
+      [&] { return HttpsGet(Client(&carol), "/healthz").response->status == 200; }, 20s, 250ms))
+      << process_->ReadStderr();
+  // A broken bundle is refused; what is in force stays.
+  std::ofstream(bundle.string() + ".tmp") << "not a certificate";
+  std::filesystem::rename(bundle.string() + ".tmp", bundle);
+  EXPECT_TRUE(WaitUntil(
+      [&] { return MetricSample("prescale_client_ca_reloads_total{result=\"failure\"}") >= 1; },
+      20s, 250ms));
+  EXPECT_EQ(HttpsGet(Client(&carol), "/healthz").response->status, 200);
+  alice.Stop();
+  EXPECT_GT(alice.requests(), 50);
+  EXPECT_EQ(alice.failures(), 0);
+  EXPECT_EQ(MetricSample("prescale_client_ca_reloads_total{result=\"success\"}"), 1);
+}
+
+TEST_F(ServeEcosystemTest, ARotationInTheConfigMapIsFollowed) {
+  EnsurePki();
+  AuthenticationConfigMap cm;
+  cm.client_ca_pem = client_ca_->cert_pem();
+  cm.requestheader_client_ca_pem = front_ca_->cert_pem();
+  cm.requestheader_allowed_names = {"front-proxy-client"};
+  fake_->SetAuthConfigMap(cm);
+  ca_flags_ = false;
+  ServeAsAlice({}, kPolicy, /*demo=*/true);
+  TestCa next_ca(dir_->path(), "next-client");
+  const IssuedCert carol = next_ca.IssueClient("carol", "alice");
+  EXPECT_EQ(HttpsGet(Client(&alice_), "/healthz").response->status, 200);
+  EXPECT_EQ(HttpsGet(Client(&carol), "/healthz").response->status, 401);
+  Hammer alice(Client(&alice_), "/apis/external.metrics.k8s.io/v1beta1");
+  cm.client_ca_pem = client_ca_->cert_pem() + next_ca.cert_pem();
+  fake_->SetAuthConfigMap(cm);
+  EXPECT_TRUE(WaitUntil(
+      [&] { return HttpsGet(Client(&carol), "/healthz").response->status == 200; }, 30s, 250ms))
+      << process_->ReadStderr();
+  alice.Stop();
+  EXPECT_EQ(alice.failures(), 0);
 }
 
 }  // namespace

@@ -39,25 +39,30 @@ inline std::string BinaryPath() {
 
 class ServeFixture : public ::testing::Test {
  protected:
+  // The PKI and the fake kube-apiserver, made once (a second StartServe, another replica,
+  // reuses them); tests that prepare files from them call it before StartServe.
+  void EnsurePki() {
+    if (dir_) return;
+    dir_ = std::make_unique<TempDir>("prescale-serve");
+    server_ca_ = std::make_unique<TestCa>(dir_->path(), "server");
+    client_ca_ = std::make_unique<TestCa>(dir_->path(), "client");
+    front_ca_ = std::make_unique<TestCa>(dir_->path(), "front-proxy");
+    foreign_ca_ = std::make_unique<TestCa>(dir_->path(), "foreign");
+    serving_ = server_ca_->IssueServer("serving");
+    alice_ = client_ca_->IssueClient("alice", "alice", {"traders"});
+    bob_ = client_ca_->IssueClient("bob", "bob");
+    front_proxy_ = front_ca_->IssueClient("front-proxy", "front-proxy-client");
+    rogue_proxy_ = front_ca_->IssueClient("rogue-proxy", "rogue-proxy");
+    foreign_ = foreign_ca_->IssueClient("mallory", "alice");
+    fake_ = std::make_unique<FakeKubeApiserver>();
+  }
+
   // Starts prescale with extra flags; the usual authentication flags are always given. With
   // `demo`, it serves --demo-data; otherwise `policy` must point it at a Prometheus. Waits for
   // /readyz when `wait_ready`.
   void StartServe(std::vector<std::string> extra = {}, const std::string& policy_text = kPolicy,
                   bool demo = true, bool wait_ready = true) {
-    if (!dir_) {  // a second StartServe (another replica) reuses the PKI
-      dir_ = std::make_unique<TempDir>("prescale-serve");
-      server_ca_ = std::make_unique<TestCa>(dir_->path(), "server");
-      client_ca_ = std::make_unique<TestCa>(dir_->path(), "client");
-      front_ca_ = std::make_unique<TestCa>(dir_->path(), "front-proxy");
-      foreign_ca_ = std::make_unique<TestCa>(dir_->path(), "foreign");
-      serving_ = server_ca_->IssueServer("serving");
-      alice_ = client_ca_->IssueClient("alice", "alice", {"traders"});
-      bob_ = client_ca_->IssueClient("bob", "bob");
-      front_proxy_ = front_ca_->IssueClient("front-proxy", "front-proxy-client");
-      rogue_proxy_ = front_ca_->IssueClient("rogue-proxy", "rogue-proxy");
-      foreign_ = foreign_ca_->IssueClient("mallory", "alice");
-      fake_ = std::make_unique<FakeKubeApiserver>();
-    }
+    EnsurePki();
     std::string policy = (dir_->path() / "policy.yaml").string();
     std::ofstream(policy) << policy_text;
     if (!config_path_override_.empty()) policy = config_path_override_;
@@ -74,13 +79,14 @@ class ServeFixture : public ::testing::Test {
                                      "--tls-cert-file",
                                      serving_.cert_file.string(),
                                      "--tls-private-key-file",
-                                     serving_.key_file.string(),
-                                     "--client-ca-file",
-                                     client_ca_->cert_file().string(),
-                                     "--requestheader-client-ca-file",
-                                     front_ca_->cert_file().string(),
-                                     "--requestheader-allowed-names",
-                                     "front-proxy-client"};
+                                     serving_.key_file.string()};
+    if (ca_flags_) {
+      argv.insert(argv.end(), {"--client-ca-file",
+                               client_ca_file_override_.empty() ? client_ca_->cert_file().string()
+                                                                : client_ca_file_override_,
+                               "--requestheader-client-ca-file", front_ca_->cert_file().string(),
+                               "--requestheader-allowed-names", "front-proxy-client"});
+    }
     const std::string kubeconfig = fake_->kubeconfig_client_cert().string();
     if (one_kubeconfig_flag_)
       argv.insert(argv.end(), {"--kubeconfig", kubeconfig});
@@ -147,9 +153,11 @@ class ServeFixture : public ::testing::Test {
   std::unique_ptr<FakeKubeApiserver> fake_;
   std::unique_ptr<Process> process_;
   std::string policy_file_;
-  std::string config_path_override_;     // --config, when set before StartServe
-  bool one_kubeconfig_flag_ = false;     // --kubeconfig instead of the two delegation flags
+  std::string config_path_override_;  // --config, when set before StartServe
+  bool one_kubeconfig_flag_ = false;  // --kubeconfig instead of the two delegation flags
   std::string bind_address_ = "127.0.0.1";
+  bool ca_flags_ = true;                 // false: the CAs come from the fake's ConfigMap
+  std::string client_ca_file_override_;  // --client-ca-file, when set before StartServe
   std::string server_ca_file_override_;  // Client() trusts this CA instead of server_ca_
   int port_ = 0;
 };
