@@ -11,6 +11,7 @@
 #include "adapter/cli/auth_setup.h"
 #include "adapter/cli/commands.h"
 #include "adapter/cli/serve_options.h"
+#include "adapter/cli/version_info.h"
 #include "adapter/demo_source.h"
 #include "adapter/keda/grpc_server.h"
 #include "adapter/keda/keda_options.h"
@@ -45,20 +46,6 @@ constexpr std::chrono::seconds kCertificatePollInterval{5};
 // How often the client CA bundles are re-read: their files, or the ConfigMap they come from.
 constexpr std::chrono::seconds kClientCaFilePoll{5};
 constexpr std::chrono::seconds kClientCaConfigMapPoll{10};
-
-std::string VersionJson() {
-  const std::string version = build::kVersion;
-  return nlohmann::json({{"major", version.substr(0, version.find('.'))},
-                         {"minor", version.substr(version.find('.') + 1, 1)},
-                         {"gitVersion", "v" + version},
-                         {"gitCommit", build::kGitCommit},
-                         {"gitTreeState", ""},
-                         {"buildDate", build::kBuildDate},
-                         {"goVersion", ""},
-                         {"compiler", build::kCompiler},
-                         {"platform", "linux/amd64"}})
-      .dump();
-}
 
 // Blocks until SIGTERM or SIGINT.
 void WaitForTermination() {
@@ -136,7 +123,7 @@ int RunServe(const ServeOptions& o) {
     SnapshotHolder holder;
     SnapshotProvider provider(holder);
     apiserver::HandlerOptions handler_options;
-    handler_options.version_json = VersionJson();
+    handler_options.version_json = VersionInfoJson(build::kVersion);
     handler_options.metrics_text = [registry, &adapter_metrics] {
       adapter_metrics.UpdateBeforeScrape();
       std::ostringstream out;

@@ -166,8 +166,10 @@ std::variant<ScalerAnswer, ScalerError> Evaluate(const Snapshot* snapshot, const
 
 std::variant<externalscaler::GetMetricSpecResponse, ScalerError> MetricSpecAnswer(
     const Snapshot* snapshot, const ScalerQuery& q) {
-  auto found = FindMetric(snapshot, q);
-  if (auto* error = std::get_if<ScalerError>(&found)) return std::move(*error);
+  if (snapshot) {
+    auto found = FindMetric(snapshot, q);
+    if (auto* error = std::get_if<ScalerError>(&found)) return std::move(*error);
+  }
   externalscaler::GetMetricSpecResponse response;
   externalscaler::MetricSpec* spec = response.add_metricspecs();
   spec->set_metricname(q.spec_name);

@@ -86,8 +86,10 @@ struct ScalerAnswer {
 // `snapshot` may be null (nothing published yet: UNAVAILABLE).
 std::variant<ScalerAnswer, ScalerError> Evaluate(const Snapshot* snapshot, const ScalerQuery& q);
 
-// GetMetricSpec's answer. Needs only that the metric exists: its data may be stale and no
-// series may match yet (GetMetrics reports those). Null snapshot: UNAVAILABLE.
+// GetMetricSpec's answer, which depends on the metadata only: it needs the metric to exist once
+// a snapshot is published (its data may be stale and no series may match yet: GetMetrics reports
+// those). Before the first snapshot (a cold start) it answers from the metadata alone, so that
+// KEDA has a metric spec and its `fallback` replicas apply while GetMetrics fails.
 std::variant<externalscaler::GetMetricSpecResponse, ScalerError> MetricSpecAnswer(
     const Snapshot* snapshot, const ScalerQuery& q);
 

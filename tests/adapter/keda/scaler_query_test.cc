@@ -224,8 +224,15 @@ TEST(KedaAnswerTest, MetricSpec) {
   spec = MetricSpecAnswer(snapshot.get(), Parse(With("metric", "nope")));
   ASSERT_TRUE(std::holds_alternative<ScalerError>(spec));
   EXPECT_EQ(std::get<ScalerError>(spec).code, grpc::StatusCode::NOT_FOUND);
-  spec = MetricSpecAnswer(nullptr, Parse(kValid));
-  EXPECT_EQ(std::get<ScalerError>(spec).code, grpc::StatusCode::UNAVAILABLE);
+  // Cold start, no snapshot yet: the spec comes from the metadata, so KEDA's fallback can apply
+  // while GetMetrics is UNAVAILABLE.
+  spec = MetricSpecAnswer(nullptr, Parse(With("targetSize", "2000.5")));
+  ASSERT_TRUE(std::holds_alternative<externalscaler::GetMetricSpecResponse>(spec));
+  EXPECT_EQ(std::get<externalscaler::GetMetricSpecResponse>(spec).metricspecs(0).targetsize(),
+            2001);
+  const auto metrics = MetricsAnswer(nullptr, Parse(kValid), "");
+  ASSERT_TRUE(std::holds_alternative<ScalerError>(metrics));
+  EXPECT_EQ(std::get<ScalerError>(metrics).code, grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST(KedaAnswerTest, MetricValueAsKedaReadsIt) {
