@@ -33,7 +33,7 @@ def main():
         return 77
     accepted = set(re.findall(r"(--[a-z0-9-]+)", help_text))
     problems = 0
-    for overlay in ("dev", "production", "keda"):
+    for overlay in ("dev", "production", "keda", "cert-manager"):
         with open(os.path.join(rendered, f"{overlay}.yaml")) as f:
             flags = deployment_flags(f.read())
         if not flags:

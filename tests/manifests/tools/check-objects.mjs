@@ -55,7 +55,7 @@ function pemOf(b64) {
   return Buffer.from(b64.replace(/\s/g, ""), "base64").toString("utf8");
 }
 
-function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo, keda = false }) {
+function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo, keda = false, certManager = false }) {
   const objs = load(name);
   const at = (what) => `${name}: ${what}`;
   const ns = "prescale";
@@ -140,7 +140,18 @@ function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo, 
   check(d("TLS files"), secretName && keyVol?.secret?.secretName === secretName,
     "--tls-cert-file and --tls-private-key-file must come from one mounted Secret");
   const secret = find(objs, "Secret", secretName);
-  if (check(at("Secret"), secret && secret.type === "kubernetes.io/tls" && secret.metadata.namespace === ns,
+  // With cert-manager the Secret is made in the cluster: a Certificate must make it.
+  const servingCert = certManager &&
+    objs.find((o) => o.kind === "Certificate" && o.spec.secretName === secretName && o.metadata.namespace === ns);
+  if (certManager) {
+    if (check(at("Certificate"), servingCert, `no cert-manager Certificate makes Secret ${secretName}`)) {
+      const issuer = find(objs, "Issuer", servingCert.spec.issuerRef.name);
+      const caCert = issuer?.spec.ca && objs.find((o) => o.kind === "Certificate" && o.spec.secretName === issuer.spec.ca.secretName);
+      check(at("Certificate"), caCert?.spec.isCA === true, "the serving Certificate must come from a CA Issuer whose CA is a Certificate");
+      check(at("Certificate"), servingCert.spec.usages.includes("server auth"), "the serving Certificate needs server auth");
+    }
+    check(at("Secret"), !secret, "cert-manager overlays must not also generate the serving Secret");
+  } else if (check(at("Secret"), secret && secret.type === "kubernetes.io/tls" && secret.metadata.namespace === ns,
     `serving Secret ${secretName} missing or not kubernetes.io/tls`)) {
     check(at("Secret"), path.basename(flags.get("tls-cert-file")) === "tls.crt" && path.basename(flags.get("tls-private-key-file")) === "tls.key",
       "the flags must name tls.crt and tls.key");
@@ -170,7 +181,12 @@ function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo, 
     check(at("APIService"), s.service?.name === svc?.metadata.name && s.service?.namespace === svc?.metadata.namespace &&
       (s.service?.port ?? 443) === 443, "spec.service is not the prescale Service on 443");
     check(at("APIService"), !s.insecureSkipTLSVerify, "must verify TLS");
-    if (check(at("APIService"), s.caBundle, "no caBundle") && secret) {
+    if (certManager) {
+      const svcName = `${svc?.metadata.name}.${svc?.metadata.namespace}.svc`;
+      check(at("APIService"), api.metadata.annotations?.["cert-manager.io/inject-ca-from"] ===
+        `${servingCert?.metadata.namespace}/${servingCert?.metadata.name}`, "the caBundle must be injected from the serving Certificate");
+      check(at("Certificate"), servingCert?.spec.dnsNames?.includes(svcName), `the serving Certificate must name ${svcName}`);
+    } else if (check(at("APIService"), s.caBundle, "no caBundle") && secret) {
       // The aggregator verifies the serving certificate against caBundle for <svc>.<ns>.svc.
       const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "prescale-certs-"));
       try {
@@ -264,6 +280,7 @@ function checkExampleHpa() {
 checkOverlay("dev", { replicas: 1, requiredAntiAffinity: false, monitoring: false, demo: true });
 checkOverlay("production", { replicas: 2, requiredAntiAffinity: true, monitoring: true, demo: false });
 checkOverlay("keda", { replicas: 2, requiredAntiAffinity: false, monitoring: true, demo: false, keda: true });
+checkOverlay("cert-manager", { replicas: 2, requiredAntiAffinity: true, monitoring: true, demo: false, certManager: true });
 checkExampleHpa();
 console.log(`${checks} checks, ${failures} failed`);
 process.exit(failures ? 1 : 0);

@@ -5,7 +5,8 @@
 // Built-in kinds: ajv (draft-07) against the strict JSON Schemas kept in ../schemas, then the
 // validators of kubernetes-models (ajv code compiled from the same OpenAPI spec; they also know
 // Quantity and int-or-string). prometheus-operator kinds: the validators of
-// @kubernetes-models/prometheus-operator (compiled from the operator's CRD schemas).
+// @kubernetes-models/prometheus-operator (compiled from the operator's CRD schemas);
+// cert-manager kinds: those of @kubernetes-models/cert-manager.
 // A kind that none of them knows is an error: nothing passes unchecked.
 // Exit status: 0 all valid, 1 some object invalid, 2 bad usage or unreadable input.
 import fs from "node:fs";
@@ -50,7 +51,9 @@ for (const [gvk, k] of Object.entries(bundle.kinds)) {
 async function modelFor(apiVersion, kind) {
   const candidates = apiVersion.startsWith("monitoring.coreos.com/")
     ? [`@kubernetes-models/prometheus-operator/${apiVersion}/${kind}`]
-    : [`kubernetes-models/${apiVersion}/${kind}`];
+    : apiVersion.startsWith("cert-manager.io/")
+      ? [`@kubernetes-models/cert-manager/${apiVersion}/${kind}`]
+      : [`kubernetes-models/${apiVersion}/${kind}`];
   for (const spec of candidates) {
     try {
       const mod = await import(spec);
