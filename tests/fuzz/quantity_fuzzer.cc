@@ -120,7 +120,7 @@ void Check(double v) {
     FUZZ_CHECK(*milli == -kMax, "not clamped to -(2^63-1): " + Show(v));
   } else {
     const long double m = static_cast<long double>(*milli);
-    FUZZ_CHECK(m >= x - slack - 1e-9L && m < x + 1 + slack,
+    FUZZ_CHECK(m >= x - slack - 1e-9L && m <= x + 1 + slack,
                "MilliValue " + std::to_string(*milli) + " is not ceil(1000 * " + Show(v) + ")");
   }
   const double next = std::nextafter(v, std::numeric_limits<double>::infinity());
