@@ -218,8 +218,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (std::isfinite(t0)) CheckOccurrences(*event, spec, schedule, t0, t0 + span);
 
   EventWindow window(*event, 15, 4, 8);
-  for (double t = t0; t <= t0 + span && std::isfinite(t); t += std::max(span / 16, 15.0)) {
-    const int index = window.IndexAt(t);
+  for (int k = 0; k <= 16 && std::isfinite(t0); ++k) {
+    const int index = window.IndexAt(t0 + k * span / 16);
     FUZZ_CHECK(index >= -1 && index < window.size(), "window index out of range");
   }
   return 0;
