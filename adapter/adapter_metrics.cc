@@ -80,7 +80,14 @@ AdapterMetrics::AdapterMetrics(p::Registry& r, const policies::Config& config)
                                  .Help("1 if the last policy file (re)load succeeded.")
                                  .Register(r)),
       build_info_(
-          p::BuildGauge().Name("prescale_build_info").Help("Build information.").Register(r)) {
+          p::BuildGauge().Name("prescale_build_info").Help("Build information.").Register(r)),
+      refresh_exceptions_(p::BuildCounter()
+                              .Name("prescale_refresh_exceptions_total")
+                              .Help("Exceptions caught in the refresh loop (logged at error level; "
+                                    "the last snapshot stays served, the loop backs off).")
+                              .Register(r)
+                              .Add({})),
+      security_(r) {
   ready_.Add({}).Set(0);
   snapshot_age_.Add({});
   config_reloads_.Add({{"result", "success"}});
@@ -176,5 +183,7 @@ void AdapterMetrics::SetForecastError(const std::string& policy, double mae, dou
 void AdapterMetrics::SetLearnedEvents(const std::string& policy, size_t count) {
   learned_events_.Add({{"policy", policy}}).Set(static_cast<double>(count));
 }
+
+void AdapterMetrics::CountRefreshException() { refresh_exceptions_.Increment(); }
 
 }  // namespace prescale::adapter

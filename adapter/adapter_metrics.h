@@ -15,6 +15,7 @@
 #include <string>
 
 #include "adapter/snapshot.h"
+#include "apiserver/security_metrics.h"
 #include "policies/policy.h"
 
 namespace prescale::adapter {
@@ -37,6 +38,10 @@ class AdapterMetrics {
   void SetForecastError(const std::string& policy, double mae, double naive_mae);
   // Distinct recurring events the policy's series have learned (policy learn_events).
   void SetLearnedEvents(const std::string& policy, size_t count);
+  // An exception caught in the refresh loop (prescale_refresh_exceptions_total).
+  void CountRefreshException();
+  // A bound of the data path refused work (prescale_limit_rejections_total{kind}).
+  void LimitHit(apiserver::Limit kind, double count = 1) { security_.LimitHit(kind, count); }
 
  private:
   void AddPolicy(const policies::Policy& policy);
@@ -57,6 +62,9 @@ class AdapterMetrics {
   prometheus::Family<prometheus::Counter>& config_reloads_;
   prometheus::Family<prometheus::Gauge>& config_last_reload_ok_;
   prometheus::Family<prometheus::Gauge>& build_info_;
+  prometheus::Counter& refresh_exceptions_;
+  // On the same registry as the servers': the registry merges families of one name.
+  apiserver::SecurityMetrics security_;
 
   std::mutex mu_;
   std::chrono::system_clock::time_point last_snapshot_{};

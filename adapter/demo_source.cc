@@ -58,8 +58,11 @@ std::shared_ptr<const Snapshot> DemoDataSource::Build(
   for (const policies::Policy& policy : config_.policies) {
     const double step = std::chrono::duration<double>(policy.step).count();
     const double lead = std::chrono::duration<double>(policy.lead).count();
-    ServedMetric observed{policy.observed_metric, policy.name, ServedMetric::State::kOk, "", {}};
-    ServedMetric forecast{policy.forecast_metric, policy.name, ServedMetric::State::kOk, "", {}};
+    const Visibility visibility{policy.namespaces, policy.namespace_label};
+    ServedMetric observed{
+        policy.observed_metric, policy.name, ServedMetric::State::kOk, "", {}, visibility};
+    ServedMetric forecast{
+        policy.forecast_metric, policy.name, ServedMetric::State::kOk, "", {}, visibility};
     const auto timestamp = std::chrono::time_point_cast<std::chrono::seconds>(now);
     for (int i = 0; i < series_per_policy_; ++i) {
       const apiserver::Labels labels{{"venue", VenueName(i)}};

@@ -22,11 +22,22 @@ int64_t FloorDiv(double t, double step) {
 }  // namespace
 
 struct PolicyRunner::SeriesState {
+  // `reserved` bytes were taken from `budget` (may be null) and are given back on destruction.
   SeriesState(const apiserver::Labels& labels,
-              std::shared_ptr<const policies::PipelineSettings> settings)
-      : pipeline(std::move(settings), policies::StableLabelHash(labels)) {}
+              std::shared_ptr<const policies::PipelineSettings> settings,
+              std::shared_ptr<HistoryBudget> budget, size_t reserved)
+      : pipeline(std::move(settings), policies::StableLabelHash(labels)),
+        budget(std::move(budget)),
+        reserved(reserved) {}
+  ~SeriesState() {
+    if (budget) budget->Release(reserved);
+  }
+  SeriesState(const SeriesState&) = delete;
+  SeriesState& operator=(const SeriesState&) = delete;
 
   policies::SeriesPipeline pipeline;
+  std::shared_ptr<HistoryBudget> budget;
+  size_t reserved = 0;
   double last_seen_time = -kInf;                                // newest sample of any value
   double observed_time = -kInf;                                 // newest finite sample
   double published = std::numeric_limits<double>::quiet_NaN();  // the previous forecast served
@@ -73,19 +84,93 @@ bool PolicyRunner::ShrinkChunks() {
   return true;
 }
 
-void PolicyRunner::Ingest(const TimeRange& range, const std::vector<Series>& chunk) {
-  fetched_until_ = FloorDiv(range.end + step_ / 2, step_);
-  fetched_any_ = true;
-  for (const Series& in : chunk) {
-    auto it = series_.find(in.labels);
-    if (it == series_.end())
-      it = series_.emplace(in.labels, std::make_unique<SeriesState>(in.labels, settings_)).first;
+PolicyRunner::SeriesMap::iterator PolicyRunner::Admit(const apiserver::Labels& labels,
+                                                      std::set<apiserver::Labels>* refused,
+                                                      IngestReport* report) {
+  const size_t limit = static_cast<size_t>(std::max(1, policy_.max_series));
+  if (series_.size() >= limit) {
+    // Keep the first max_series label sets in label order: a new one that sorts before the last
+    // kept one replaces it (which releases its budget), any other is refused.
+    const auto last = std::prev(series_.end());
+    if (!(labels < last->first)) {
+      refused->insert(labels);
+      return series_.end();
+    }
+    refused->insert(last->first);
+    series_.erase(last);
+  }
+  const size_t bytes = options_.budget ? series_bytes() : 0;
+  if (options_.budget && !options_.budget->TryReserve(bytes)) {
+    ++report->series_over_budget;
+    return series_.end();
+  }
+  std::unique_ptr<SeriesState> state;
+  try {
+    state = std::make_unique<SeriesState>(labels, settings_, options_.budget, bytes);
+  } catch (...) {
+    if (options_.budget) options_.budget->Release(bytes);  // not taken after all
+    throw;
+  }
+  return series_.emplace(labels, std::move(state)).first;
+}
+
+IngestReport PolicyRunner::Ingest(const TimeRange& range, const std::vector<Series>& chunk) {
+  IngestReport report;
+  // In label order, so which label sets fit within max_series does not depend on the order
+  // Prometheus answered in.
+  std::vector<const Series*> order;
+  order.reserve(chunk.size());
+  for (const Series& in : chunk) order.push_back(&in);
+  std::sort(order.begin(), order.end(),
+            [](const Series* a, const Series* b) { return a->labels < b->labels; });
+  std::set<apiserver::Labels> refused;
+  // Samples outside the queried range (a clock gone wrong, a hostile or broken source) would pin
+  // the data age or land in buckets never asked for; the check also keeps llround() defined.
+  const double earliest = range.start - step_;
+  const double latest = range.end + step_;
+  for (const Series* in : order) {
+    auto it = series_.find(in->labels);
+    if (it == series_.end()) it = Admit(in->labels, &refused, &report);
+    if (it == series_.end()) continue;
     SeriesState& s = *it->second;
-    for (const Sample& sample : in.samples) {
+    for (const Sample& sample : in->samples) {
+      if (!(sample.time >= earliest && sample.time <= latest)) {
+        ++report.samples_out_of_range;
+        continue;
+      }
       s.pipeline.Put(std::llround(sample.time / step_) - 1, sample.value);
       s.last_seen_time = std::max(s.last_seen_time, sample.time);
       if (std::isfinite(sample.value)) s.observed_time = std::max(s.observed_time, sample.time);
     }
+  }
+  report.series_over_limit = refused.size();
+  // Only once stored, so an exception above leaves the range to be fetched again.
+  fetched_until_ = FloorDiv(range.end + step_ / 2, step_);
+  fetched_any_ = true;
+  LogRefusals(report);
+  return report;
+}
+
+void PolicyRunner::LogRefusals(const IngestReport& report) {
+  if (report.series_over_limit != logged_over_limit_) {
+    logged_over_limit_ = report.series_over_limit;
+    if (report.series_over_limit > 0)
+      log::Warn("more series than the policy's max_series: the last ones in label order dropped",
+                {{"policy", policy_.name},
+                 {"max_series", policy_.max_series},
+                 {"dropped", report.series_over_limit}});
+    else
+      log::Info("the policy's series fit within max_series again", {{"policy", policy_.name}});
+  }
+  if (report.series_over_budget != logged_over_budget_) {
+    logged_over_budget_ = report.series_over_budget;
+    if (report.series_over_budget > 0)
+      log::Warn("series history memory budget spent (--max-history-bytes): new series dropped",
+                {{"policy", policy_.name},
+                 {"dropped", report.series_over_budget},
+                 {"bytes_per_series", series_bytes()},
+                 {"budget_used", options_.budget ? options_.budget->used() : 0},
+                 {"budget_max", options_.budget ? options_.budget->max() : 0}});
   }
 }
 
@@ -130,20 +215,22 @@ void PolicyRunner::LogLearnedEvents() {
       if (!logged_events_.insert(e.name).second) continue;
       std::string series;
       for (const auto& [k, v] : labels) series += (series.empty() ? "" : ",") + k + "=" + v;
-      log::Info("learned a recurring event",
-                {{"policy", policy_.name},
-                 {"event", e.name},
-                 {"schedule", e.schedule},
-                 {"timezone", e.timezone},
-                 {"first_series", series}});
+      log::Info("learned a recurring event", {{"policy", policy_.name},
+                                              {"event", e.name},
+                                              {"schedule", e.schedule},
+                                              {"timezone", e.timezone},
+                                              {"first_series", series}});
     }
   }
 }
 
 void PolicyRunner::AppendServed(double now, std::vector<ServedMetric>* out,
                                 std::vector<AuditRecord>* audit) {
-  ServedMetric observed{policy_.observed_metric, policy_.name, ServedMetric::State::kOk, "", {}};
-  ServedMetric forecast{policy_.forecast_metric, policy_.name, ServedMetric::State::kOk, "", {}};
+  const Visibility visibility{policy_.namespaces, policy_.namespace_label};
+  ServedMetric observed{
+      policy_.observed_metric, policy_.name, ServedMetric::State::kOk, "", {}, visibility};
+  ServedMetric forecast{
+      policy_.forecast_metric, policy_.name, ServedMetric::State::kOk, "", {}, visibility};
   const double age = DataAge(now);
   if (!backfilled_) {
     const std::string why = "no data fetched from Prometheus yet for policy " + policy_.name +
@@ -207,8 +294,10 @@ RunnerStats PolicyRunner::stats() const {
   return st;
 }
 
-size_t PolicyRunner::history_bytes() const {
-  return series_.size() * static_cast<size_t>(settings_->window_steps()) * sizeof(float);
+size_t PolicyRunner::history_bytes() const { return series_.size() * series_bytes(); }
+
+size_t PolicyRunner::series_bytes() const {
+  return static_cast<size_t>(settings_->window_steps()) * sizeof(float);
 }
 
 }  // namespace prescale::adapter

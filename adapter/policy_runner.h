@@ -8,18 +8,26 @@
 // backtest on the same samples serves what serve serves. The sample Prometheus evaluates at T
 // describes the bucket that ends at T.
 //
+// Bounds: a policy keeps at most its max_series label sets, the first ones in label order (a new
+// label set that sorts before a kept one replaces the last kept one, so replicas converge on the
+// same set whatever they saw first); each series' window is reserved in the process-wide
+// HistoryBudget before it is allocated; samples stamped outside the queried range (less or more
+// than one step) are refused. Ingest() reports what it refused, for the caller to count, and
+// logs a warning whenever the number of refused series changes.
+//
 // Threading: not thread-safe; owned by the refresh loop. Advance() fans the per-series work out
 // to `threads` threads internally.
 #pragma once
 
 #include <cstdint>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "adapter/history_budget.h"
 #include "adapter/prometheus_response.h"
 #include "adapter/snapshot.h"
 #include "common/duration.h"
@@ -32,6 +40,15 @@ struct RunnerOptions {
   int overlap_steps = 2;    // re-fetched each refresh, for late scrapes
   int chunk_points = 2000;  // points per series per query (Prometheus allows 11,000)
   int threads = 1;          // for fitting and replaying series in parallel
+  // Shared by every runner of the process; null: no budget (tests, backtests).
+  std::shared_ptr<HistoryBudget> budget;
+};
+
+// What one Ingest() refused.
+struct IngestReport {
+  size_t series_over_limit = 0;     // label sets beyond the policy's max_series (dropped)
+  size_t series_over_budget = 0;    // label sets not created: the HistoryBudget is spent
+  size_t samples_out_of_range = 0;  // samples stamped outside [start - step, end + step]
 };
 
 struct TimeRange {
@@ -54,9 +71,9 @@ struct AuditRecord {
 
 struct RunnerStats {
   size_t series = 0;
-  double forecast_mae = 0;  // rolling mean absolute error of the one-step forecast, summed over
-  double naive_mae = 0;     // series; and of the naive forecast (the previous bucket)
-  uint64_t refits = 0;      // fits so far
+  double forecast_mae = 0;    // rolling mean absolute error of the one-step forecast, summed over
+  double naive_mae = 0;       // series; and of the naive forecast (the previous bucket)
+  uint64_t refits = 0;        // fits so far
   size_t learned_events = 0;  // distinct recurring events learned, over series
 };
 
@@ -75,9 +92,10 @@ class PolicyRunner {
   // from the last fetched bucket (less the overlap) on; a gap after an outage is fetched too.
   std::vector<TimeRange> PlanFetch(double now) const;
 
-  // Stores the answer for `range` (one range of the plan, in order). New label sets get a series.
-  // A later plan starts after the last range stored, so an interrupted start-up resumes.
-  void Ingest(const TimeRange& range, const std::vector<Series>& chunk);
+  // Stores the answer for `range` (one range of the plan, in order). New label sets get a series
+  // within the bounds above. A later plan starts after the last range stored, so an interrupted
+  // start-up resumes.
+  IngestReport Ingest(const TimeRange& range, const std::vector<Series>& chunk);
 
   // Every range of the plan was fetched. Series that stopped reporting for max_staleness
   // while the policy's other series are fresh expire.
@@ -102,19 +120,25 @@ class PolicyRunner {
   double DataAge(double now) const;
   bool Stale(double now) const;
   RunnerStats stats() const;
-  // Bytes of series history held (4 per bucket).
+  // Bytes of series history held (4 per bucket): series x window steps x 4.
   size_t history_bytes() const;
+  size_t series_bytes() const;  // of one series
 
  private:
   struct SeriesState;
   PolicyRunner(policies::Policy policy, RunnerOptions options,
                std::shared_ptr<const policies::PipelineSettings> settings);
+  // The series of `labels`, created if the bounds allow (series_.end() and counted otherwise).
+  using SeriesMap = std::map<apiserver::Labels, std::unique_ptr<SeriesState>>;
+  SeriesMap::iterator Admit(const apiserver::Labels& labels, std::set<apiserver::Labels>* refused,
+                            IngestReport* report);
+  void LogRefusals(const IngestReport& report);
 
   policies::Policy policy_;
   RunnerOptions options_;
   std::shared_ptr<const policies::PipelineSettings> settings_;
   double step_;
-  std::map<apiserver::Labels, std::unique_ptr<SeriesState>> series_;
+  SeriesMap series_;
   bool backfilled_ = false;
   bool fetched_any_ = false;
   int64_t fetched_until_ = 0;  // newest sample time of the last successful fetch, in steps
@@ -123,6 +147,9 @@ class PolicyRunner {
   // Logs events learned since the last call (once per policy and event name).
   void LogLearnedEvents();
   std::set<std::string> logged_events_;
+  // Refusals last logged, so a warning is logged once per change.
+  size_t logged_over_limit_ = 0;
+  size_t logged_over_budget_ = 0;
 };
 
 }  // namespace prescale::adapter

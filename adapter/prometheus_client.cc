@@ -6,6 +6,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -98,6 +99,13 @@ class PrometheusClient::Impl {
     Exchange result = RunExchange(req);
     // A kept-alive connection the server closed meanwhile fails before any answer: retry once.
     if (result.failed_before_answer && result.reused) result = RunExchange(req);
+    if (result.ec == http::error::body_limit) {
+      return PrometheusError{PrometheusError::Reason::kTooLarge,
+                             "the answer is larger than " +
+                                 std::to_string(options_.max_body_bytes) +
+                                 " bytes (--prometheus-max-answer-bytes)",
+                             result.status};
+    }
     if (!result.error.empty()) {
       const bool timeout = result.ec == beast::error::timeout;
       return PrometheusError{
@@ -136,10 +144,9 @@ class PrometheusClient::Impl {
       return PrometheusError{PrometheusError::Reason::kToken,
                              "cannot read the token file " + options_.token_file, 0};
     if (!(stamp == token_stamp_) || token_.empty()) {
-      std::optional<std::string> token = ReadBearerToken(options_.token_file);
-      if (!token)
-        return PrometheusError{PrometheusError::Reason::kToken,
-                               "cannot read the token file " + options_.token_file, 0};
+      std::string error;
+      std::optional<std::string> token = ReadBearerToken(options_.token_file, &error);
+      if (!token) return PrometheusError{PrometheusError::Reason::kToken, error, 0};
       token_ = std::move(*token);
       token_stamp_ = stamp;
     }
@@ -154,8 +161,14 @@ class PrometheusClient::Impl {
     co_await http::async_write(stream, req, net::use_awaitable);
     http::response_parser<http::string_body> parser;
     parser.body_limit(options_.max_body_bytes);
-    co_await http::async_read_header(stream, buffer_, parser, net::use_awaitable);
+    // A Content-Length above the limit fails here already: the answer arrived, do not retry.
+    beast::error_code ec;
+    co_await http::async_read_header(stream, buffer_, parser,
+                                     net::redirect_error(net::use_awaitable, ec));
+    if (ec && ec != http::error::body_limit) throw boost::system::system_error(ec);
     out->failed_before_answer = false;
+    if (parser.is_header_done()) out->status = static_cast<int>(parser.get().result_int());
+    if (ec) throw boost::system::system_error(ec);
     co_await http::async_read(stream, buffer_, parser, net::use_awaitable);
     out->status = static_cast<int>(parser.get().result_int());
     keep_alive_ = parser.get().keep_alive();
@@ -286,6 +299,8 @@ const char* ReasonLabel(PrometheusError::Reason reason) {
       return "bad_response";
     case PrometheusError::Reason::kToken:
       return "token";
+    case PrometheusError::Reason::kTooLarge:
+      return "too_large";
   }
   return "unknown";
 }

@@ -21,7 +21,11 @@ struct PrometheusClientOptions {
   std::chrono::milliseconds timeout{10000};  // per query, connect to last byte
   std::string token_file;  // bearer token, re-read when the file changes (tokens rotate)
   std::string ca_file;     // PEM bundle for https; empty: the system trust store
-  size_t max_body_bytes = size_t{1} << 30;
+  // The largest answer body read (serve's --prometheus-max-answer-bytes). A larger one is a
+  // kTooLarge error, read no further (the connection is closed): the JSON parse of an answer
+  // takes several times its size, so this bounds the memory of one query.
+  size_t max_body_bytes = kDefaultMaxAnswerBytes;
+  static constexpr size_t kDefaultMaxAnswerBytes = size_t{64} << 20;
 };
 
 struct PrometheusError {
@@ -31,7 +35,8 @@ struct PrometheusError {
     kHttp4xx,      // the query was rejected: retrying the same query will not help
     kHttp5xx,      // the server failed
     kBadResponse,  // an answer that is not a valid query result
-    kToken,        // the bearer token file cannot be read
+    kToken,        // the bearer token file cannot be read (or holds control characters)
+    kTooLarge,     // the answer is larger than max_body_bytes
   };
   Reason reason = Reason::kConnect;
   std::string message;  // for logs; never contains the token
@@ -40,17 +45,19 @@ struct PrometheusError {
   // A failure of the source itself (unreachable, slow, failing, no credentials) rather than of
   // one query: other queries to it would fail the same way.
   bool SourceFailure() const {
-    return reason != Reason::kHttp4xx && reason != Reason::kBadResponse;
+    return reason != Reason::kHttp4xx && reason != Reason::kBadResponse &&
+           reason != Reason::kTooLarge;
   }
 };
 
 // The stable, low-cardinality label of metrics and logs: "connect", "timeout", "http_4xx",
-// "http_5xx", "bad_response", "token".
+// "http_5xx", "bad_response", "token", "too_large".
 const char* ReasonLabel(PrometheusError::Reason reason);
 inline constexpr PrometheusError::Reason kAllPrometheusErrorReasons[] = {
     PrometheusError::Reason::kConnect,     PrometheusError::Reason::kTimeout,
     PrometheusError::Reason::kHttp4xx,     PrometheusError::Reason::kHttp5xx,
-    PrometheusError::Reason::kBadResponse, PrometheusError::Reason::kToken};
+    PrometheusError::Reason::kBadResponse, PrometheusError::Reason::kToken,
+    PrometheusError::Reason::kTooLarge};
 
 using QueryResult = std::variant<std::vector<Series>, PrometheusError>;
 

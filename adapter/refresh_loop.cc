@@ -2,7 +2,9 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 
 #include "common/log.h"
@@ -22,6 +24,7 @@ struct RefreshLoop::PolicySlot {
   int failures = 0;
   double next_attempt = 0;
   bool rejected = false;  // Prometheus refused the query (4xx)
+  double skip_until = 0;  // after an exception: nothing is done for the policy until then
   double backfill_started = 0;
   // The previous version of a changed policy (same name): it keeps being refreshed and served
   // until this one has loaded its history, so a reload never makes the policy's metrics
@@ -48,6 +51,7 @@ std::variant<std::unique_ptr<RefreshLoop::Plan>, std::string> RefreshLoop::MakeP
           : std::chrono::duration_cast<std::chrono::milliseconds>(config->prometheus.timeout);
   client.token_file = options.token_file;
   client.ca_file = options.ca_file;
+  client.max_body_bytes = options.max_answer_bytes;
   plan->url = client.url;
   plan->timeout = client.timeout;
   auto created = PrometheusClient::Create(client);
@@ -106,6 +110,13 @@ void RefreshLoop::Adopt(std::unique_ptr<Plan> plan) {
   }
   slots_ = std::move(plan->slots);
   client_ = std::move(plan->client);
+  if (plan->url != url_ && !options_.token_file.empty() && plan->url.rfind("http://", 0) == 0) {
+    log::Warn(
+        "the Prometheus bearer token is sent over plain http://: anyone on the path can read "
+        "it; use an https:// URL",
+        {{"prometheus", plan->url}, {"token_file", options_.token_file}});
+  }
+  url_ = plan->url;
   refresh_ = std::chrono::duration_cast<std::chrono::milliseconds>(plan->config->refresh);
   log::Info("configuration in force", {{"policies", static_cast<int64_t>(slots_.size())},
                                        {"prometheus", plan->url},
@@ -148,11 +159,34 @@ void RefreshLoop::Stop() {
 
 void RefreshLoop::Run() {
   auto next = std::chrono::steady_clock::now();
+  int consecutive_exceptions = 0;
   while (true) {
-    RefreshOnce(std::chrono::system_clock::now());
-    next += refresh_;
+    std::string what;
+    try {
+      RefreshOnce(std::chrono::system_clock::now());
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "unknown exception";
+    }
+    auto period = refresh_;
+    if (what.empty()) {
+      consecutive_exceptions = 0;
+    } else {
+      // The last snapshot stays served; wait longer before each new try.
+      ++consecutive_exceptions;
+      metrics_.CountRefreshException();
+      const auto cap = std::max<std::chrono::milliseconds>(refresh_, options_.max_backoff);
+      period = std::min(cap, refresh_ * (int64_t{1} << std::min(consecutive_exceptions, 16)));
+      log::Error("refresh failed; the last snapshot stays served",
+                 {{"error", what},
+                  {"consecutive", consecutive_exceptions},
+                  {"retry_in_seconds", std::chrono::duration<double>(period).count()}});
+    }
+    next += period;
     const auto now = std::chrono::steady_clock::now();
-    if (next < now) next = now;  // a refresh that overran: do not try to catch up
+    if (!what.empty()) next = now + period;  // the backoff counts from the failure
+    if (next < now) next = now;              // a refresh that overran: do not try to catch up
     std::unique_lock lock(mu_);
     if (cv_.wait_until(lock, next, [this] { return stop_; })) return;
   }
@@ -184,6 +218,8 @@ bool RefreshLoop::Fetch(PolicySlot& slot, double now) {
     if (auto* e = std::get_if<PrometheusError>(&result)) {
       const char* reason = ReasonLabel(e->reason);
       metrics_.CountPrometheusError(policy.name, reason);
+      if (e->reason == PrometheusError::Reason::kTooLarge)
+        metrics_.LimitHit(apiserver::Limit::kPrometheusAnswerBytes);
       runner.FetchFailed(reason + std::string(": ") + e->message);
       Backoff(slot, now);
       slot.rejected = e->reason == PrometheusError::Reason::kHttp4xx;
@@ -194,9 +230,11 @@ bool RefreshLoop::Fetch(PolicySlot& slot, double now) {
                  {"error", e->message},
                  {"failures", slot.failures},
                  {"retry_in_seconds", std::round((slot.next_attempt - now) * 10) / 10}});
-      // A long history may be too much for one query within the timeout: ask for less.
-      if (e->reason == PrometheusError::Reason::kTimeout && plan.size() > 1 &&
-          runner.ShrinkChunks())
+      // A long history may be too much for one query within the timeout, or for one answer:
+      // ask for less.
+      if ((e->reason == PrometheusError::Reason::kTimeout ||
+           e->reason == PrometheusError::Reason::kTooLarge) &&
+          plan.size() > 1 && runner.ShrinkChunks())
         log::Info("fetching history in smaller queries",
                   {{"policy", policy.name}, {"points_per_query", runner.chunk_points()}});
       return !e->SourceFailure();
@@ -205,7 +243,16 @@ bool RefreshLoop::Fetch(PolicySlot& slot, double now) {
     size_t samples = 0;
     for (const Series& s : series) samples += s.samples.size();
     metrics_.AddSamplesFetched(policy.name, static_cast<double>(samples));
-    runner.Ingest(range, series);
+    const IngestReport report = runner.Ingest(range, series);
+    if (report.series_over_limit > 0)
+      metrics_.LimitHit(apiserver::Limit::kPrometheusSeries,
+                        static_cast<double>(report.series_over_limit));
+    if (report.series_over_budget > 0)
+      metrics_.LimitHit(apiserver::Limit::kHistoryMemory,
+                        static_cast<double>(report.series_over_budget));
+    if (report.samples_out_of_range > 0)
+      metrics_.LimitHit(apiserver::Limit::kFutureSamples,
+                        static_cast<double>(report.samples_out_of_range));
   }
   const bool first = !runner.backfilled();
   if (slot.failures > 0)
@@ -227,6 +274,32 @@ bool RefreshLoop::Fetch(PolicySlot& slot, double now) {
   return true;
 }
 
+void RefreshLoop::RefreshSlot(PolicySlot& slot, double now, bool* source_up) {
+  if (now < slot.skip_until) return;
+  if (PolicySlot* old = slot.predecessor.get()) {
+    if (*source_up && now >= old->next_attempt) *source_up = Fetch(*old, now);
+    old->runner->Advance(now);
+  }
+  if (*source_up && now >= slot.next_attempt) *source_up = Fetch(slot, now);
+  slot.runner->Advance(now);
+  if (slot.predecessor && (slot.runner->backfilled() || slot.rejected)) {
+    slot.predecessor.reset();
+    log::Info("policy change in force", {{"policy", slot.runner->policy().name}});
+  }
+}
+
+void RefreshLoop::SlotFailed(PolicySlot& slot, double now, const std::string& what) {
+  metrics_.CountRefreshException();
+  Backoff(slot, now);
+  slot.skip_until = slot.next_attempt;
+  slot.runner->FetchFailed("internal error: " + what);
+  log::Error("refreshing a policy failed; it serves what it served until it is retried",
+             {{"policy", slot.runner->policy().name},
+              {"error", what},
+              {"failures", slot.failures},
+              {"retry_in_seconds", std::round((slot.next_attempt - now) * 10) / 10}});
+}
+
 void RefreshLoop::RefreshOnce(std::chrono::system_clock::time_point wall) {
   const auto started = std::chrono::steady_clock::now();
   ApplyPending();
@@ -234,15 +307,13 @@ void RefreshLoop::RefreshOnce(std::chrono::system_clock::time_point wall) {
   const double now = UnixSeconds(wall);
   bool source_up = true;
   for (auto& slot : slots_) {
-    if (PolicySlot* old = slot->predecessor.get()) {
-      if (source_up && now >= old->next_attempt) source_up = Fetch(*old, now);
-      old->runner->Advance(now);
-    }
-    if (source_up && now >= slot->next_attempt) source_up = Fetch(*slot, now);
-    slot->runner->Advance(now);
-    if (slot->predecessor && (slot->runner->backfilled() || slot->rejected)) {
-      slot->predecessor.reset();
-      log::Info("policy change in force", {{"policy", slot->runner->policy().name}});
+    // One policy's failure is that policy's alone: the others are refreshed and published.
+    try {
+      RefreshSlot(*slot, now, &source_up);
+    } catch (const std::exception& e) {
+      SlotFailed(*slot, now, e.what());
+    } catch (...) {
+      SlotFailed(*slot, now, "unknown exception");
     }
   }
   Publish(now, wall);
@@ -254,21 +325,51 @@ void RefreshLoop::RefreshOnce(std::chrono::system_clock::time_point wall) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
+void RefreshLoop::ServeSlot(PolicySlot& slot, double now, std::vector<ServedMetric>* served,
+                            std::vector<AuditRecord>* audit) {
+  PolicyRunner& runner = slot.predecessor ? *slot.predecessor->runner : *slot.runner;
+  runner.AppendServed(now, served, audit);
+  const RunnerStats stats = runner.stats();
+  const std::string& name = runner.policy().name;
+  const double age = runner.DataAge(now);
+  if (std::isfinite(age)) metrics_.SetDataAge(name, age);
+  metrics_.SetStale(name, runner.Stale(now));
+  metrics_.SetForecastError(name, stats.forecast_mae, stats.naive_mae);
+  metrics_.SetLearnedEvents(name, stats.learned_events);
+}
+
 void RefreshLoop::Publish(double now, std::chrono::system_clock::time_point wall) {
   std::vector<ServedMetric> served;
   std::vector<AuditRecord> audit;
+  const std::shared_ptr<const Snapshot> last = holder_.Current();
   bool all_loaded = true;
   for (auto& slot : slots_) {
     all_loaded = all_loaded && (slot->runner->backfilled() || slot->rejected || slot->predecessor);
-    PolicyRunner& runner = slot->predecessor ? *slot->predecessor->runner : *slot->runner;
-    runner.AppendServed(now, &served, audit_ ? &audit : nullptr);
-    const RunnerStats stats = runner.stats();
-    const std::string& name = runner.policy().name;
-    const double age = runner.DataAge(now);
-    if (std::isfinite(age)) metrics_.SetDataAge(name, age);
-    metrics_.SetStale(name, runner.Stale(now));
-    metrics_.SetForecastError(name, stats.forecast_mae, stats.naive_mae);
-    metrics_.SetLearnedEvents(name, stats.learned_events);
+    std::vector<ServedMetric> slot_served;
+    std::vector<AuditRecord> slot_audit;
+    std::string what;
+    try {
+      ServeSlot(*slot, now, &slot_served, audit_ ? &slot_audit : nullptr);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "unknown exception";
+    }
+    if (!what.empty()) {
+      // The policy's values of the last snapshot stay served.
+      metrics_.CountRefreshException();
+      const policies::Policy& policy =
+          (slot->predecessor ? slot->predecessor->runner : slot->runner)->policy();
+      log::Error("serving a policy failed; its values of the last snapshot stay served",
+                 {{"policy", policy.name}, {"error", what}});
+      slot_served.clear();
+      slot_audit.clear();
+      for (const std::string* name : {&policy.observed_metric, &policy.forecast_metric}) {
+        if (const ServedMetric* m = last ? last->Find(*name) : nullptr) slot_served.push_back(*m);
+      }
+    }
+    std::move(slot_served.begin(), slot_served.end(), std::back_inserter(served));
+    std::move(slot_audit.begin(), slot_audit.end(), std::back_inserter(audit));
   }
   if (all_loaded && !complete_) log::Info("ready: every policy has loaded its history");
   complete_ = complete_ || all_loaded;

@@ -14,6 +14,19 @@
 // rejected by Prometheus (4xx: retrying will not help; its metrics answer 503 and the error is
 // logged).
 //
+// Exceptions (std::bad_alloc, a bug) never end the loop. One thrown while refreshing a policy is
+// caught for that policy alone: logged at error level, counted in
+// prescale_refresh_exceptions_total, and the policy is retried with the same backoff as a failed
+// query, serving what it served (held, then stale) meanwhile. One thrown while serving a policy's
+// values keeps that policy's values of the last snapshot; one anywhere else keeps the last
+// snapshot served and the loop backs off (the refresh period doubling per consecutive exception,
+// up to max_backoff) before trying again.
+//
+// Bounds: each answer is at most max_answer_bytes (larger: error reason too_large), each policy
+// keeps at most max_series series within the process-wide HistoryBudget of runner.budget, and
+// samples outside the queried range are refused; every refusal is counted in
+// prescale_limit_rejections_total (AdapterMetrics::LimitHit).
+//
 // Threading: Start() runs the loop on its own thread until Stop(). Reload() may be called from
 // any thread. RefreshOnce() is for tests, on a loop that was not started.
 #pragma once
@@ -44,6 +57,8 @@ struct RefreshLoopOptions {
   std::string ca_file;
   RunnerOptions runner;
   std::chrono::seconds max_backoff{30};
+  // The largest Prometheus answer read (--prometheus-max-answer-bytes).
+  size_t max_answer_bytes = PrometheusClientOptions::kDefaultMaxAnswerBytes;
 };
 
 class RefreshLoop {
@@ -75,9 +90,15 @@ class RefreshLoop {
   void Adopt(std::unique_ptr<Plan> plan);
   void Run();
   void ApplyPending();
+  // Fetches (unless backing off) and advances a policy and its predecessor.
+  void RefreshSlot(PolicySlot& slot, double now, bool* source_up);
   // False when the source itself failed (unreachable, timeout, 5xx): skip the other policies.
   bool Fetch(PolicySlot& slot, double now);
   void Backoff(PolicySlot& slot, double now);
+  void SlotFailed(PolicySlot& slot, double now, const std::string& what);
+  // Appends what `slot` serves at `now` (and its audit records); counts its refusals.
+  void ServeSlot(PolicySlot& slot, double now, std::vector<ServedMetric>* served,
+                 std::vector<AuditRecord>* audit);
   void Publish(double now, std::chrono::system_clock::time_point wall);
 
   RefreshLoopOptions options_;
@@ -87,6 +108,7 @@ class RefreshLoop {
 
   // Owned by the loop thread (or the RefreshOnce caller).
   std::unique_ptr<PrometheusClient> client_;
+  std::string url_;  // of client_
   std::vector<std::unique_ptr<PolicySlot>> slots_;
   std::chrono::milliseconds refresh_{5000};
   bool complete_ = false;

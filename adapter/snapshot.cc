@@ -19,6 +19,21 @@ Snapshot::Snapshot(std::chrono::system_clock::time_point built_at,
   }
 }
 
+bool Visibility::Readable(std::string_view ns) const {
+  if (Open() || !namespace_label.empty()) return true;
+  return std::binary_search(namespaces.begin(), namespaces.end(), "*") ||
+         std::binary_search(namespaces.begin(), namespaces.end(), ns);
+}
+
+bool Visibility::Visible(std::string_view ns, const apiserver::Labels& labels) const {
+  if (Open() || std::binary_search(namespaces.begin(), namespaces.end(), "*") ||
+      std::binary_search(namespaces.begin(), namespaces.end(), ns))
+    return true;
+  if (namespace_label.empty()) return false;
+  const auto it = labels.find(namespace_label);
+  return it != labels.end() && it->second == ns;
+}
+
 const ServedMetric* Snapshot::Find(std::string_view name) const {
   const auto it = metrics_.find(name);
   return it == metrics_.end() ? nullptr : &it->second;

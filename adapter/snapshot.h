@@ -18,6 +18,18 @@
 
 namespace prescale::adapter {
 
+// Which namespaces may read a metric: the policy's `namespaces` and `namespace_label`.
+struct Visibility {
+  std::vector<std::string> namespaces;  // sorted; "*": every namespace
+  std::string namespace_label;          // a series is visible to the namespace this label names
+
+  bool Open() const { return namespaces.empty() && namespace_label.empty(); }
+  // Whether namespace `ns` may see any series of the metric (else the metric is not found).
+  bool Readable(std::string_view ns) const;
+  // Whether it may see the series with `labels`.
+  bool Visible(std::string_view ns, const apiserver::Labels& labels) const;
+};
+
 struct ServedMetric {
   enum class State {
     kOk,      // values are served
@@ -29,6 +41,7 @@ struct ServedMetric {
   State state = State::kNoData;
   std::string unavailable_reason;                      // for kNoData and kStale, the Status message
   std::vector<apiserver::ExternalMetricValue> values;  // sorted by labels
+  Visibility visibility;
 };
 
 class Snapshot {

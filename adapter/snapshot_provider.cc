@@ -13,17 +13,19 @@ std::vector<apiserver::MetricInfo> SnapshotProvider::ListAllExternalMetrics() co
 }
 
 std::variant<apiserver::MetricValues, ProviderError> SnapshotProvider::GetExternalMetric(
-    std::string_view /*ns*/, std::string_view metric,
-    const apiserver::LabelSelector& selector) const {
+    std::string_view ns, std::string_view metric, const apiserver::LabelSelector& selector) const {
   std::shared_ptr<const Snapshot> snapshot = holder_.Current();
   if (!snapshot) return ProviderError{ProviderError::Kind::kUnavailable, "no data loaded yet"};
   const ServedMetric* served = snapshot->Find(metric);
-  if (!served) return ProviderError{ProviderError::Kind::kNotFound, ""};
+  // A namespace the policy does not serve learns nothing, not even that the metric exists.
+  if (!served || !served->visibility.Readable(ns))
+    return ProviderError{ProviderError::Kind::kNotFound, ""};
   if (served->state != ServedMetric::State::kOk)
     return ProviderError{ProviderError::Kind::kUnavailable, served->unavailable_reason};
   apiserver::MetricValues values;
   for (const apiserver::ExternalMetricValue& v : served->values) {
-    if (selector.Matches(v.labels)) values.items.push_back(&v);
+    if (served->visibility.Visible(ns, v.labels) && selector.Matches(v.labels))
+      values.items.push_back(&v);
   }
   values.owner = std::move(snapshot);
   return values;

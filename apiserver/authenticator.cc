@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cctype>
 
-#include "apiserver/digest.h"
-
 namespace prescale::apiserver {
 namespace {
 
@@ -12,11 +10,27 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && HeaderNameEquals(s.substr(0, prefix.size()), prefix);
 }
 
-AuthenticationResult Unauthorized(std::string reason) {
+AuthenticationResult Unauthorized(AuthnFailure failure, std::string reason) {
   AuthenticationResult r;
   r.outcome = AuthenticationResult::Outcome::kUnauthorized;
+  r.failure = failure;
   r.reason = std::move(reason);
   return r;
+}
+
+// RFC 6750's b64token, loosely: visible ASCII only, so a token is never invalid UTF-8 or
+// control bytes by the time it is sent to the kube-apiserver or hashed for the cache.
+constexpr size_t kMaxTokenBytes = 16 * 1024;
+bool PlausibleToken(std::string_view token) {
+  if (token.size() > kMaxTokenBytes) return false;
+  return std::all_of(token.begin(), token.end(),
+                     [](unsigned char c) { return c >= 0x21 && c <= 0x7e; });
+}
+
+AuthnFailure CertificateFailure(const ClientCertificate& certificate) {
+  if (certificate.expired) return AuthnFailure::kExpiredCertificate;
+  if (certificate.front_proxy_name_refused) return AuthnFailure::kFrontProxyNotAllowed;
+  return AuthnFailure::kUntrustedCertificate;
 }
 
 AuthenticationResult Authenticated(UserInfo user) {
@@ -38,26 +52,30 @@ void AddAuthenticatedGroup(UserInfo* user) {
 }  // namespace
 
 std::string DecodeExtraKey(std::string_view encoded) {
+  std::string lower(encoded);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::string out;
-  for (size_t i = 0; i < encoded.size(); ++i) {
-    if (encoded[i] == '%') {
-      if (i + 2 >= encoded.size()) return "";
-      const std::string hex(encoded.substr(i + 1, 2));
-      if (hex.size() != 2 || !std::isxdigit(static_cast<unsigned char>(hex[0])) ||
-          !std::isxdigit(static_cast<unsigned char>(hex[1])))
-        return "";
-      out.push_back(static_cast<char>(std::stoi(hex, nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(encoded[i]))));
+  for (size_t i = 0; i < lower.size(); ++i) {
+    if (lower[i] != '%') {
+      out.push_back(lower[i]);
+      continue;
     }
+    if (i + 2 >= lower.size() || !std::isxdigit(static_cast<unsigned char>(lower[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(lower[i + 2])))
+      return lower;  // kept as sent: a restricting extra must not vanish for a bad escape
+    out.push_back(static_cast<char>(std::stoi(lower.substr(i + 1, 2), nullptr, 16)));
+    i += 2;
   }
   return out;
 }
 
 Authenticator::Authenticator(AuthenticationOptions options,
                              std::shared_ptr<TokenReviewer> token_reviewer)
-    : options_(std::move(options)), token_reviewer_(std::move(token_reviewer)) {}
+    : options_(std::move(options)),
+      token_reviewer_(std::move(token_reviewer)),
+      users_(options_.max_cached_users),
+      rejections_(options_.max_cached_rejections) {}
 
 bool Authenticator::FromFrontProxy(const HeaderList& headers, UserInfo* user) const {
   for (const std::string& name : options_.username_headers) {
@@ -68,14 +86,20 @@ bool Authenticator::FromFrontProxy(const HeaderList& headers, UserInfo* user) co
     }
   }
   if (user->name.empty()) return false;
+  for (const std::string& name : options_.uid_headers) {
+    const std::string_view v = FindHeader(headers, name);
+    if (!v.empty()) {
+      user->uid = std::string(v);
+      break;
+    }
+  }
   for (const auto& [k, v] : headers) {
     for (const std::string& name : options_.group_headers) {
-      if (HeaderNameEquals(k, name)) user->groups.emplace_back(v);
+      if (HeaderNameEquals(k, name) && !v.empty()) user->groups.emplace_back(v);
     }
     for (const std::string& prefix : options_.extra_header_prefixes) {
       if (StartsWithIgnoreCase(k, prefix) && k.size() > prefix.size()) {
-        const std::string key = DecodeExtraKey(k.substr(prefix.size()));
-        if (!key.empty()) user->extra[key].emplace_back(v);
+        user->extra[DecodeExtraKey(k.substr(prefix.size()))].emplace_back(v);
       }
     }
   }
@@ -83,13 +107,15 @@ bool Authenticator::FromFrontProxy(const HeaderList& headers, UserInfo* user) co
 }
 
 AuthenticationResult Authenticator::FromToken(std::string_view token, bool allow_remote) {
+  if (!PlausibleToken(token))
+    return Unauthorized(AuthnFailure::kMalformedCredential,
+                        "bearer token is not printable ASCII of at most 16 KiB");
   if (!token_reviewer_)
-    return Unauthorized("bearer token presented but token review is not configured");
-  const std::string key = Sha256Hex(token);
-  if (std::optional<UserInfo> cached = token_cache_.Get(key)) {
-    if (cached->name.empty()) return Unauthorized("token rejected (cached)");
-    return Authenticated(std::move(*cached));
-  }
+    return Unauthorized(AuthnFailure::kInvalidToken,
+                        "bearer token presented but token review is not configured");
+  if (std::optional<UserInfo> cached = users_.Get(token)) return Authenticated(std::move(*cached));
+  if (std::optional<std::string> why = rejections_.Get(token))
+    return Unauthorized(AuthnFailure::kInvalidToken, "token rejected (cached): " + *why);
   if (!allow_remote) {
     AuthenticationResult r;
     r.outcome = AuthenticationResult::Outcome::kWouldBlock;
@@ -100,15 +126,15 @@ AuthenticationResult Authenticator::FromToken(std::string_view token, bool allow
   switch (review.outcome) {
     case TokenReviewResult::Outcome::kAuthenticated:
       AddAuthenticatedGroup(&review.user);
-      token_cache_.Put(key, review.user, options_.token_cache_ttl);
+      users_.Put(token, review.user, options_.token_cache_ttl);
       result = Authenticated(std::move(review.user));
       break;
     case TokenReviewResult::Outcome::kRejected:
-      token_cache_.Put(key, UserInfo{}, options_.token_cache_ttl);
-      result = Unauthorized("token rejected: " + review.message);
+      rejections_.Put(token, review.message, options_.token_cache_ttl);
+      result = Unauthorized(AuthnFailure::kInvalidToken, "token rejected: " + review.message);
       break;
-    case TokenReviewResult::Outcome::kError:
-      result = Unauthorized("token review failed: " + review.message);  // fail closed, not cached
+    case TokenReviewResult::Outcome::kError:  // fail closed, not cached
+      result = Unauthorized(AuthnFailure::kReviewError, "token review failed: " + review.message);
       break;
   }
   result.from_remote = true;
@@ -116,7 +142,13 @@ AuthenticationResult Authenticator::FromToken(std::string_view token, bool allow
 }
 
 AuthenticationResult Authenticator::Authenticate(const ClientCertificate& certificate,
-                                                 const HeaderList& headers, bool allow_remote) {
+                                                 const HeaderList& headers, bool allow_remote,
+                                                 double now) {
+  const bool verified = certificate.verified_by_front_proxy_ca || certificate.verified_by_client_ca;
+  if (verified && certificate.not_after > 0 && now > certificate.not_after) {
+    // Verified at the handshake, expired since: the connection outlived its certificate.
+    return Unauthorized(AuthnFailure::kExpiredCertificate, "client certificate has expired");
+  }
   if (certificate.verified_by_front_proxy_ca) {
     UserInfo user;
     if (FromFrontProxy(headers, &user)) {
@@ -135,6 +167,7 @@ AuthenticationResult Authenticator::Authenticate(const ClientCertificate& certif
   if (StartsWithIgnoreCase(authorization, "Bearer ")) {
     std::string_view token = authorization.substr(7);
     while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
     if (!token.empty()) {
       AuthenticationResult r = FromToken(token, allow_remote);
       if (r.outcome != AuthenticationResult::Outcome::kUnauthorized || !certificate.present)
@@ -145,12 +178,15 @@ AuthenticationResult Authenticator::Authenticate(const ClientCertificate& certif
   }
   if (certificate.present) {
     // A presented certificate that identifies nobody is an error (401), never anonymous.
-    return Unauthorized(certificate.verified_by_front_proxy_ca
-                            ? "front-proxy certificate without a user header"
-                            : "client certificate not accepted: " + certificate.error);
+    if (certificate.verified_by_front_proxy_ca)
+      return Unauthorized(AuthnFailure::kFrontProxyNotAllowed,
+                          "front-proxy certificate without a user header");
+    return Unauthorized(CertificateFailure(certificate),
+                        "client certificate not accepted: " + certificate.error);
   }
   if (!options_.anonymous)
-    return Unauthorized("no credentials and anonymous requests are disabled");
+    return Unauthorized(AuthnFailure::kNoCredentials,
+                        "no credentials and anonymous requests are disabled");
   UserInfo anonymous;
   anonymous.name = "system:anonymous";
   anonymous.groups = {"system:unauthenticated"};

@@ -7,8 +7,10 @@
 //     groups;
 //  3. a bearer token, reviewed by the kube-apiserver (TokenReview), results cached;
 //  4. otherwise system:anonymous, if anonymous requests are enabled.
-// A presented credential that fails (a certificate from a foreign CA, a rejected token, an
-// unreachable TokenReview endpoint) is 401, never anonymous. Thread-safe.
+// A presented credential that fails (a certificate from a foreign CA or past its notAfter, a
+// rejected or malformed token, an unreachable TokenReview endpoint) is 401, never anonymous.
+// Review answers are cached for the TTL, rejections in a separate, smaller cache so that random
+// tokens cannot push out the users who hold valid ones. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -17,23 +19,28 @@
 #include <vector>
 
 #include "apiserver/reviewers.h"
+#include "apiserver/security_metrics.h"
 #include "apiserver/ttl_cache.h"
 
 namespace prescale::apiserver {
 
 struct AuthenticationOptions {
   std::vector<std::string> username_headers = {"X-Remote-User"};
+  std::vector<std::string> uid_headers;  // e.g. X-Remote-Uid (Kubernetes 1.32+); none by default
   std::vector<std::string> group_headers = {"X-Remote-Group"};
   std::vector<std::string> extra_header_prefixes = {"X-Remote-Extra-"};
   bool anonymous = true;
   std::chrono::milliseconds token_cache_ttl = std::chrono::seconds(10);
+  size_t max_cached_users = 10000;
+  size_t max_cached_rejections = 1000;
 };
 
 struct AuthenticationResult {
   enum class Outcome { kAuthenticated, kUnauthorized, kWouldBlock };
   Outcome outcome = Outcome::kUnauthorized;
   UserInfo user;
-  std::string reason;  // for logs, never the credential
+  std::string reason;                                   // for logs, never the credential
+  AuthnFailure failure = AuthnFailure::kNoCredentials;  // when kUnauthorized
   bool from_remote = false;
 };
 
@@ -43,8 +50,9 @@ class Authenticator {
   Authenticator(AuthenticationOptions options, std::shared_ptr<TokenReviewer> token_reviewer);
 
   // With allow_remote false, returns kWouldBlock instead of calling the TokenReview endpoint.
+  // `now` (Unix seconds) is checked against a verified certificate's notAfter.
   AuthenticationResult Authenticate(const ClientCertificate& certificate, const HeaderList& headers,
-                                    bool allow_remote);
+                                    bool allow_remote, double now);
 
  private:
   bool FromFrontProxy(const HeaderList& headers, UserInfo* user) const;
@@ -52,11 +60,12 @@ class Authenticator {
 
   AuthenticationOptions options_;
   std::shared_ptr<TokenReviewer> token_reviewer_;
-  TtlCache<UserInfo> token_cache_;  // keyed by SHA-256 of the token, never the token itself
+  TtlCache<UserInfo> users_;          // by token (stored as its SHA-256, never the token)
+  TtlCache<std::string> rejections_;  // by token: why it was rejected
 };
 
-// Percent-decodes an X-Remote-Extra-* key suffix and lower-cases it, as the kube-apiserver
-// encodes them. Returns an empty string for malformed escapes.
+// Lower-cases an X-Remote-Extra-* key suffix and percent-decodes it, as k8s.io/apiserver does;
+// a malformed escape leaves the key lower-cased but still encoded (k8s keeps it too).
 std::string DecodeExtraKey(std::string_view encoded);
 
 }  // namespace prescale::apiserver

@@ -25,21 +25,26 @@ std::string AccessCacheKey(const AccessAttributes& a) {
   std::string key;
   Append(&key, a.user.name);
   Append(&key, a.user.uid);
+  Append(&key, std::to_string(a.user.groups.size()));
   for (const std::string& g : a.user.groups) Append(&key, g);
-  key += '|';
+  Append(&key, std::to_string(a.user.extra.size()));
   for (const auto& [k, values] : a.user.extra) {
     Append(&key, k);
+    Append(&key, std::to_string(values.size()));
     for (const std::string& v : values) Append(&key, v);
   }
   key += a.resource_request ? "|r|" : "|n|";
   for (const std::string* part :
-       {&a.verb, &a.ns, &a.group, &a.version, &a.resource, &a.name, &a.path})
+       {&a.verb, &a.ns, &a.group, &a.version, &a.resource, &a.subresource, &a.name, &a.path})
     Append(&key, *part);
   return key;
 }
 
 Authorizer::Authorizer(AuthorizationOptions options, std::shared_ptr<AccessReviewer> reviewer)
-    : options_(std::move(options)), reviewer_(std::move(reviewer)) {}
+    : options_(std::move(options)),
+      reviewer_(std::move(reviewer)),
+      allowed_(options_.max_cached_allowed),
+      denied_(options_.max_cached_denied) {}
 
 bool Authorizer::PathAlwaysAllowed(const std::string& path) const {
   return std::any_of(options_.always_allow_paths.begin(), options_.always_allow_paths.end(),
@@ -62,7 +67,8 @@ AuthorizationDecision Authorizer::Authorize(const AccessAttributes& a, bool allo
     return Decision(Outcome::kAllowed, "system:masters");
   if (!reviewer_) return Decision(Outcome::kError, "no SubjectAccessReview endpoint configured");
   const std::string key = AccessCacheKey(a);
-  if (std::optional<AuthorizationDecision> cached = cache_.Get(key)) return *cached;
+  if (std::optional<AuthorizationDecision> cached = allowed_.Get(key)) return *cached;
+  if (std::optional<AuthorizationDecision> cached = denied_.Get(key)) return *cached;
   if (!allow_remote) return Decision(Outcome::kWouldBlock, "");
   const AccessReviewResult review = reviewer_->Review(a);
   AuthorizationDecision d;
@@ -71,11 +77,11 @@ AuthorizationDecision Authorizer::Authorize(const AccessAttributes& a, bool allo
   switch (review.outcome) {
     case AccessReviewResult::Outcome::kAllowed:
       d.outcome = Outcome::kAllowed;
-      cache_.Put(key, d, options_.allowed_ttl);
+      allowed_.Put(key, d, options_.allowed_ttl);
       break;
     case AccessReviewResult::Outcome::kDenied:
       d.outcome = Outcome::kDenied;
-      cache_.Put(key, d, options_.denied_ttl);
+      denied_.Put(key, d, options_.denied_ttl);
       break;
     case AccessReviewResult::Outcome::kError:
       d.outcome = Outcome::kError;  // not cached: the next request asks again

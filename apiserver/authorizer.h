@@ -1,8 +1,9 @@
 // Authorization as an aggregated API server does it (k8s.io/apiserver delegating authorizer):
 // paths in --authorization-always-allow-paths and members of system:masters are allowed without
 // asking; everything else is a SubjectAccessReview to the kube-apiserver, whose allow and deny
-// answers are cached (10 s each by default). An unreachable reviewer is an error, never an
-// allow (fail closed). Thread-safe.
+// answers are cached (10 s each by default), denials in a separate, smaller cache so that a flood
+// of refused requests cannot push out the callers who are allowed. An unreachable reviewer is an
+// error, never an allow (fail closed). Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,8 @@ struct AuthorizationOptions {
   std::vector<std::string> always_allow_paths = {"/healthz", "/readyz", "/livez"};
   std::chrono::milliseconds allowed_ttl = std::chrono::seconds(10);
   std::chrono::milliseconds denied_ttl = std::chrono::seconds(10);
+  size_t max_cached_allowed = 10000;
+  size_t max_cached_denied = 1000;
 };
 
 struct AuthorizationDecision {
@@ -45,10 +48,12 @@ class Authorizer {
 
   AuthorizationOptions options_;
   std::shared_ptr<AccessReviewer> reviewer_;
-  TtlCache<AuthorizationDecision> cache_;
+  TtlCache<AuthorizationDecision> allowed_;
+  TtlCache<AuthorizationDecision> denied_;
 };
 
-// A cache key covering every attribute the decision depends on.
+// A cache key covering every attribute the decision depends on, injective: every list is
+// preceded by its length and every string by its size.
 std::string AccessCacheKey(const AccessAttributes& a);
 
 }  // namespace prescale::apiserver

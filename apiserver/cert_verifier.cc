@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -52,20 +53,32 @@ std::string NameEntry(X509_NAME* name, int nid, int index) {
   return out;
 }
 
-// Empty on success, else why the chain does not verify against `store`.
-std::string VerifyChain(X509_STORE* store, X509* leaf, stack_st_X509* chain) {
+// Empty on success, else why the chain does not verify against `store`; *expired when the
+// reason is a certificate's validity period.
+std::string VerifyChain(X509_STORE* store, X509* leaf, stack_st_X509* chain, bool* expired) {
   X509_STORE_CTX* ctx = X509_STORE_CTX_new();
   X509_STORE_CTX_init(ctx, store, leaf, chain);
   X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
   const int ok = X509_verify_cert(ctx);
   std::string error;
-  if (ok != 1) error = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
+  if (ok != 1) {
+    const int code = X509_STORE_CTX_get_error(ctx);
+    error = X509_verify_cert_error_string(code);
+    if (code == X509_V_ERR_CERT_HAS_EXPIRED || code == X509_V_ERR_CERT_NOT_YET_VALID)
+      *expired = true;
+  }
   X509_STORE_CTX_free(ctx);
   ERR_clear_error();
   return error;
 }
 
 }  // namespace
+
+double CertificateNotAfter(const X509* cert) {
+  std::tm tm{};
+  if (!cert || ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1) return 0;
+  return static_cast<double>(timegm(&tm));
+}
 
 CertificateVerifier::CertificateVerifier(const std::string& client_ca_file,
                                          const std::string& front_proxy_ca_file,
@@ -81,10 +94,11 @@ CertificateVerifier::CertificateVerifier(const std::string& client_ca_file,
 
 std::unique_ptr<CertificateVerifier> CertificateVerifier::FromPem(
     const std::string& client_ca_pem, const std::string& front_proxy_ca_pem,
-    std::vector<std::string> allowed_names) {
+    std::vector<std::string> allowed_names, const std::string& client_ca_label,
+    const std::string& front_proxy_ca_label) {
   std::unique_ptr<CertificateVerifier> v(new CertificateVerifier());
-  v->client_ca_ = StoreFromPem(client_ca_pem, "client-ca-file");
-  v->front_proxy_ca_ = StoreFromPem(front_proxy_ca_pem, "requestheader-client-ca-file");
+  v->client_ca_ = StoreFromPem(client_ca_pem, client_ca_label);
+  v->front_proxy_ca_ = StoreFromPem(front_proxy_ca_pem, front_proxy_ca_label);
   v->allowed_names_ = std::move(allowed_names);
   return v;
 }
@@ -98,6 +112,7 @@ ClientCertificate CertificateVerifier::Verify(X509* leaf, stack_st_X509* chain) 
   ClientCertificate result;
   if (!leaf) return result;
   result.present = true;
+  result.not_after = CertificateNotAfter(leaf);
   X509_NAME* subject = X509_get_subject_name(leaf);
   const int cn = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
   if (cn >= 0) result.common_name = NameEntry(subject, NID_commonName, cn);
@@ -106,20 +121,22 @@ ClientCertificate CertificateVerifier::Verify(X509* leaf, stack_st_X509* chain) 
 
   std::vector<std::string> errors;
   if (front_proxy_ca_) {
-    const std::string error = VerifyChain(front_proxy_ca_, leaf, chain);
+    const std::string error = VerifyChain(front_proxy_ca_, leaf, chain, &result.expired);
     const bool name_ok =
         allowed_names_.empty() || std::find(allowed_names_.begin(), allowed_names_.end(),
                                             result.common_name) != allowed_names_.end();
-    if (error.empty() && name_ok)
+    if (error.empty() && name_ok) {
       result.verified_by_front_proxy_ca = true;
-    else if (error.empty())
+    } else if (error.empty()) {
+      result.front_proxy_name_refused = true;
       errors.push_back("front-proxy certificate CN \"" + result.common_name +
                        "\" is not in --requestheader-allowed-names");
-    else
+    } else {
       errors.push_back("front-proxy CA: " + error);
+    }
   }
   if (client_ca_) {
-    const std::string error = VerifyChain(client_ca_, leaf, chain);
+    const std::string error = VerifyChain(client_ca_, leaf, chain, &result.expired);
     if (error.empty())
       result.verified_by_client_ca = !result.common_name.empty();
     else

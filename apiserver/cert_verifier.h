@@ -17,16 +17,21 @@ struct stack_st_X509;
 
 namespace prescale::apiserver {
 
+// The notAfter of `cert` in Unix seconds; 0 if it cannot be read.
+double CertificateNotAfter(const X509* cert);
+
 class CertificateVerifier {
  public:
   // Empty paths disable that kind of certificate. Throws std::runtime_error naming the file when
   // a CA file cannot be read or holds no certificate.
   CertificateVerifier(const std::string& client_ca_file, const std::string& front_proxy_ca_file,
                       std::vector<std::string> allowed_front_proxy_names);
-  // Same, from PEM text instead of files (the extension-apiserver-authentication ConfigMap).
-  static std::unique_ptr<CertificateVerifier> FromPem(const std::string& client_ca_pem,
-                                                      const std::string& front_proxy_ca_pem,
-                                                      std::vector<std::string> allowed_names);
+  // Same, from PEM text instead of files (the extension-apiserver-authentication ConfigMap);
+  // errors name the bundles by `client_ca_label` and `front_proxy_ca_label`.
+  static std::unique_ptr<CertificateVerifier> FromPem(
+      const std::string& client_ca_pem, const std::string& front_proxy_ca_pem,
+      std::vector<std::string> allowed_names, const std::string& client_ca_label = "client-ca-file",
+      const std::string& front_proxy_ca_label = "requestheader-client-ca-file");
   ~CertificateVerifier();
   CertificateVerifier(const CertificateVerifier&) = delete;
   CertificateVerifier& operator=(const CertificateVerifier&) = delete;

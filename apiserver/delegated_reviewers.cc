@@ -39,7 +39,8 @@ TokenReviewResult KubeTokenReviewer::Review(const std::string& token) {
                         {"kind", "TokenReview"},
                         {"spec", {{"token", token}}}};
   const KubeResponse response =
-      client_->Post("/apis/authentication.k8s.io/v1/tokenreviews", request.dump());
+      client_->Post("/apis/authentication.k8s.io/v1/tokenreviews",
+                    request.dump(-1, ' ', false, json::error_handler_t::replace));
   if (response.status < 200 || response.status > 299) {
     result.message = "TokenReview failed: " + DescribeFailure(response);
     return result;
@@ -53,6 +54,10 @@ TokenReviewResult KubeTokenReviewer::Review(const std::string& token) {
     }
     const json user = status.value("user", json::object());
     result.user.name = user.value("username", "");
+    if (result.user.name.empty()) {  // authenticated as nobody: fail closed, not cached
+      result.message = "TokenReview authenticated the token but named no user";
+      return result;
+    }
     result.user.uid = user.value("uid", "");
     result.user.groups = StringArray(user, "groups");
     if (user.contains("extra") && user["extra"].is_object()) {
@@ -76,15 +81,17 @@ std::string SubjectAccessReviewJson(const AccessAttributes& a) {
                   {"group", a.group},
                   {"version", a.version},
                   {"resource", a.resource}};
+    if (!a.subresource.empty()) attrs["subresource"] = a.subresource;
     if (!a.name.empty()) attrs["name"] = a.name;
     spec["resourceAttributes"] = attrs;
   } else {
     spec["nonResourceAttributes"] = {{"path", a.path}, {"verb", a.verb}};
   }
+  // Invalid UTF-8 (from a client certificate or header) is replaced, as Go's encoder does.
   return json({{"apiVersion", "authorization.k8s.io/v1"},
                {"kind", "SubjectAccessReview"},
                {"spec", spec}})
-      .dump();
+      .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 KubeAccessReviewer::KubeAccessReviewer(std::shared_ptr<const KubeClient> client)
@@ -136,6 +143,7 @@ std::optional<ClusterAuthentication> FetchClusterAuthentication(const KubeClient
     };
     c.requestheader_allowed_names = list("requestheader-allowed-names");
     c.requestheader_username_headers = list("requestheader-username-headers");
+    c.requestheader_uid_headers = list("requestheader-uid-headers");
     c.requestheader_group_headers = list("requestheader-group-headers");
     c.requestheader_extra_headers_prefix = list("requestheader-extra-headers-prefix");
     return c;

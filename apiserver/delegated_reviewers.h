@@ -41,6 +41,7 @@ struct ClusterAuthentication {
   std::string requestheader_client_ca_pem;
   std::vector<std::string> requestheader_allowed_names;
   std::vector<std::string> requestheader_username_headers;
+  std::vector<std::string> requestheader_uid_headers;
   std::vector<std::string> requestheader_group_headers;
   std::vector<std::string> requestheader_extra_headers_prefix;
 };

@@ -1,5 +1,6 @@
 #include "apiserver/handler.h"
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -30,7 +31,12 @@ HttpResponse Text(int status, std::string body, std::string_view content_type = 
   return r;
 }
 
-std::string Quote(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
+// JSON text of `j`; invalid UTF-8 (from a client) is replaced, never an exception.
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string Quote(std::string_view s) { return Dump(std::string(s)); }
 
 // The message k8s.io/apiserver's responsewriters.Forbidden() writes.
 HttpResponse Forbidden(const RequestInfo& info, const UserInfo& user, const std::string& reason) {
@@ -48,7 +54,7 @@ HttpResponse Forbidden(const RequestInfo& info, const UserInfo& user, const std:
   if (!info.ns.empty()) message += " in the namespace " + Quote(info.ns);
   nlohmann::json details = {{"group", info.group}, {"kind", info.resource}};
   if (!info.name.empty()) details["name"] = info.name;
-  return StatusResponse(403, "Forbidden", message + suffix, details.dump());
+  return StatusResponse(403, "Forbidden", message + suffix, Dump(details));
 }
 
 HttpResponse NotFound() {
@@ -70,6 +76,7 @@ AccessAttributes ToAttributes(const RequestInfo& info, UserInfo user) {
   a.group = info.group;
   a.version = info.version;
   a.resource = info.resource;
+  a.subresource = info.subresource;
   a.name = info.name;
   return a;
 }
@@ -94,13 +101,40 @@ ApiHandler::ApiHandler(const ExternalMetricsProvider& provider, Authenticator& a
 
 std::optional<HttpResponse> ApiHandler::Handle(const HttpRequest& request, bool allow_blocking) {
   const auto start = std::chrono::steady_clock::now();
+  enum Route route = Route::kOther;
+  std::optional<HttpResponse> response = Answer(request, allow_blocking, &route);
+  if (!response) return std::nullopt;
+  response->headers.emplace_back("Cache-Control", "no-cache, private");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics_.RecordRequest(route, response->status, seconds);
+  return response;
+}
+
+std::optional<HttpResponse> ApiHandler::Answer(const HttpRequest& request, bool allow_blocking,
+                                               enum Route* route) {
   static const ClientCertificate kNoCertificate;
   const ClientCertificate& cert = request.certificate ? *request.certificate : kNoCertificate;
-  enum Route route = Route::kOther;
-  HttpResponse response;
+  // Before any credential is looked at: what cannot be a request costs no review.
+  static constexpr std::string_view kMethods[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                                  "PATCH", "DELETE", "OPTIONS"};
+  if (std::find(std::begin(kMethods), std::end(kMethods), request.method) == std::end(kMethods))
+    return StatusResponse(405, "MethodNotAllowed", "unknown HTTP method");
+  std::string malformed;
+  const std::optional<RequestInfo> info =
+      ParseRequestInfo(request.method, request.target, &malformed);
+  if (!info) return StatusResponse(400, "BadRequest", "malformed request path: " + malformed);
+  if (info->path.size() > options_.max_path_bytes) {
+    metrics_.security().LimitHit(Limit::kUriBytes);
+    return StatusResponse(
+        414, "BadRequest",
+        "request path too long (limit " + std::to_string(options_.max_path_bytes) + " bytes)");
+  }
 
-  const std::optional<RequestInfo> info = ParseRequestInfo(request.method, request.target);
-  AuthenticationResult authn = authenticator_.Authenticate(cert, request.headers, allow_blocking);
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  AuthenticationResult authn =
+      authenticator_.Authenticate(cert, request.headers, allow_blocking, now);
   if (authn.outcome == AuthenticationResult::Outcome::kWouldBlock) return std::nullopt;
   if (authn.from_remote) {
     metrics_.RecordDelegation(ServerMetrics::Delegation::kTokenReview,
@@ -109,40 +143,29 @@ std::optional<HttpResponse> ApiHandler::Handle(const HttpRequest& request, bool 
                                   : ServerMetrics::Result::kDenied);
   }
   if (authn.outcome != AuthenticationResult::Outcome::kAuthenticated) {
-    log::Debug("request unauthenticated",
-               {{"path", info ? info->path : std::string()}, {"reason", authn.reason}});
-    response = StatusResponse(401, "Unauthorized", "Unauthorized");
-  } else if (!info) {
-    response = StatusResponse(400, "BadRequest", "malformed request path");
-  } else {
-    const AccessAttributes attributes = ToAttributes(*info, std::move(authn.user));
-    const AuthorizationDecision authz = authorizer_.Authorize(attributes, allow_blocking);
-    using Outcome = AuthorizationDecision::Outcome;
-    if (authz.outcome == Outcome::kWouldBlock) return std::nullopt;
-    if (authz.from_remote) {
-      metrics_.RecordDelegation(ServerMetrics::Delegation::kSubjectAccessReview,
-                                authz.outcome == Outcome::kAllowed ? ServerMetrics::Result::kAllowed
-                                : authz.outcome == Outcome::kDenied
-                                    ? ServerMetrics::Result::kDenied
-                                    : ServerMetrics::Result::kError);
-    }
-    if (authz.outcome == Outcome::kAllowed) {
-      response = Dispatch(request, *info, &route);
-    } else if (authz.outcome == Outcome::kDenied) {
-      response = Forbidden(*info, attributes.user, authz.reason);
-    } else {
-      log::Warn("authorization check failed",
-                {{"path", info->path}, {"user", attributes.user.name}, {"reason", authz.reason}});
-      response =
-          StatusResponse(500, "InternalError",
-                         "Internal error occurred: authorization check failed: " + authz.reason);
-    }
+    metrics_.security().AuthenticationFailed(Surface::kHttps, authn.failure);
+    log::Debug("request unauthenticated", {{"path", info->path}, {"reason", authn.reason}});
+    return StatusResponse(401, "Unauthorized", "Unauthorized");
   }
-  response.headers.emplace_back("Cache-Control", "no-cache, private");
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  metrics_.RecordRequest(route, response.status, seconds);
-  return response;
+  const AccessAttributes attributes = ToAttributes(*info, std::move(authn.user));
+  const AuthorizationDecision authz = authorizer_.Authorize(attributes, allow_blocking);
+  using Outcome = AuthorizationDecision::Outcome;
+  if (authz.outcome == Outcome::kWouldBlock) return std::nullopt;
+  if (authz.from_remote) {
+    metrics_.RecordDelegation(ServerMetrics::Delegation::kSubjectAccessReview,
+                              authz.outcome == Outcome::kAllowed  ? ServerMetrics::Result::kAllowed
+                              : authz.outcome == Outcome::kDenied ? ServerMetrics::Result::kDenied
+                                                                  : ServerMetrics::Result::kError);
+  }
+  if (authz.outcome == Outcome::kAllowed) return Dispatch(request, *info, route);
+  metrics_.security().AuthorizationDenied(Surface::kHttps, authz.outcome == Outcome::kDenied
+                                                               ? AuthzDenial::kDenied
+                                                               : AuthzDenial::kReviewError);
+  if (authz.outcome == Outcome::kDenied) return Forbidden(*info, attributes.user, authz.reason);
+  log::Warn("authorization check failed",
+            {{"path", info->path}, {"user", attributes.user.name}, {"reason", authz.reason}});
+  return StatusResponse(500, "InternalError",
+                        "Internal error occurred: authorization check failed: " + authz.reason);
 }
 
 HttpResponse ApiHandler::Dispatch(const HttpRequest& request, const RequestInfo& info,
@@ -258,11 +281,13 @@ HttpResponse ApiHandler::EncodeMetricValues(const HttpRequest& request, const Re
   LabelSelector selector;
   if (selector_text) {
     std::string error;
-    std::optional<LabelSelector> parsed = LabelSelector::Parse(*selector_text, &error);
+    bool too_large = false;
+    std::optional<LabelSelector> parsed = LabelSelector::Parse(*selector_text, &error, &too_large);
     if (!parsed) {
-      return StatusResponse(
-          400, "BadRequest",
-          "unable to parse requirement: " + error + " in labelSelector " + Quote(*selector_text));
+      if (too_large) metrics_.security().LimitHit(Limit::kSelector);
+      return StatusResponse(400, "BadRequest",
+                            "unable to parse requirement: " + error + " in labelSelector " +
+                                Quote(SelectorExcerpt(*selector_text)));
     }
     selector = std::move(*parsed);
   }
@@ -277,7 +302,7 @@ HttpResponse ApiHandler::EncodeMetricValues(const HttpRequest& request, const Re
       return StatusResponse(404, "NotFound",
                             "the server could not find the metric " + metric + " for namespaces" +
                                 (error.message.empty() ? "" : ": " + error.message),
-                            nlohmann::json({{"name", metric}, {"kind", "namespaces"}}).dump());
+                            Dump({{"name", metric}, {"kind", "namespaces"}}));
     case ProviderError::Kind::kUnavailable:
       return StatusResponse(503, "ServiceUnavailable", error.message);
     case ProviderError::Kind::kInternal:

@@ -1,6 +1,7 @@
 // The HTTP surface of the external metrics API server, independent of the transport: every
-// request is authenticated, authorized, routed, answered, and counted. Errors are Kubernetes
-// Status objects. Thread-safe: called concurrently from the I/O threads and the worker pool.
+// request is parsed (a malformed or oversized path is refused before anything else), then
+// authenticated, authorized, routed, answered, and counted. Errors are Kubernetes Status
+// objects. Thread-safe: called concurrently from the I/O threads and the worker pool.
 #pragma once
 
 #include <functional>
@@ -13,6 +14,7 @@
 #include "apiserver/http_types.h"
 #include "apiserver/provider.h"
 #include "apiserver/request_info.h"
+#include "apiserver/security_metrics.h"
 #include "apiserver/server_metrics.h"
 
 namespace prescale::apiserver {
@@ -20,6 +22,7 @@ namespace prescale::apiserver {
 struct HandlerOptions {
   std::string version_json;                   // body of /version
   std::function<std::string()> metrics_text;  // body of /metrics (Prometheus text format)
+  size_t max_path_bytes = 4096;               // decoded path; longer is 414, before anything
 };
 
 class ApiHandler {
@@ -33,6 +36,8 @@ class ApiHandler {
   std::optional<HttpResponse> Handle(const HttpRequest& request, bool allow_blocking);
 
  private:
+  std::optional<HttpResponse> Answer(const HttpRequest& request, bool allow_blocking,
+                                     enum Route* route);
   HttpResponse Dispatch(const HttpRequest& request, const RequestInfo& info, enum Route* route);
   HttpResponse ListMetricValues(const HttpRequest& request, const RequestInfo& info);
   HttpResponse EncodeMetricValues(const HttpRequest& request, const RequestInfo& info);

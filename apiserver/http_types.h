@@ -26,6 +26,13 @@ struct ClientCertificate {
   std::string common_name;                  // the user name of an ordinary client certificate
   std::vector<std::string> organizations;   // its groups
   std::string error;                        // why neither verification succeeded
+  // Why it failed, for the security signals: expired (or not yet valid), or a front-proxy
+  // certificate whose CN is not allowed; otherwise an untrusted certificate.
+  bool expired = false;
+  bool front_proxy_name_refused = false;
+  // The leaf's notAfter (Unix seconds): a kept-alive connection's certificate is checked
+  // against it on every request, not only at the handshake.
+  double not_after = 0;
 };
 
 // Views into the transport's buffers: valid only during the handler call.

@@ -172,8 +172,30 @@ std::optional<KubeClientConfig> InClusterConfig(std::string* error) {
   return c;
 }
 
+struct KubeClient::Tls {
+  ssl::context context{ssl::context::tls_client};
+  std::string error;  // non-empty: no call can be made
+};
+
+struct KubeClient::Connection {
+  explicit Connection(ssl::context& context) : stream(ioc, context) {}
+  net::io_context ioc;
+  beast::ssl_stream<beast::tcp_stream> stream;
+  bool open = false;
+};
+
 KubeClient::KubeClient(KubeClientConfig config, std::chrono::milliseconds timeout)
-    : config_(std::move(config)), timeout_(timeout) {}
+    : config_(std::move(config)), timeout_(timeout), tls_(std::make_unique<Tls>()) {
+  SSL_CTX_set_min_proto_version(tls_->context.native_handle(), TLS1_2_VERSION);
+  UsePem(tls_->context, config_, &tls_->error);
+}
+
+KubeClient::~KubeClient() = default;
+
+uint64_t KubeClient::connections_opened() const {
+  std::lock_guard lock(mu_);
+  return opened_;
+}
 
 KubeResponse KubeClient::Get(const std::string& path) const { return Call("GET", path, ""); }
 
@@ -184,32 +206,57 @@ KubeResponse KubeClient::Post(const std::string& path, const std::string& json_b
 KubeResponse KubeClient::Call(const std::string& method, const std::string& path,
                               const std::string& body) const {
   KubeResponse result;
-  const std::optional<HttpUrl> url =
-      ParseHttpUrl(config_.server, "Kubernetes API server URL",
-                   "use a token or a client certificate", &result.error);
-  if (!url) return result;
-  if (!url->tls) return result.error = "the Kubernetes API server URL must be https", result;
-  ssl::context ctx(ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
-  if (!UsePem(ctx, config_, &result.error)) return result;
+  if (!tls_->error.empty()) return result.error = tls_->error, result;
   std::string token = config_.token;
   if (!config_.token_file.empty()) {
     std::optional<std::string> t = ReadBearerToken(config_.token_file);
     if (!t) return result.error = "cannot read token file " + config_.token_file, result;
     token = std::move(*t);
   }
-
-  net::io_context ioc;
-  beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
-  if (!config_.insecure_skip_tls_verify) {
-    beast::error_code not_an_ip;
-    net::ip::make_address(url->host, not_an_ip);
-    if (not_an_ip) {  // a host name: send SNI and check it
-      SSL_set_tlsext_host_name(stream.native_handle(), url->host.c_str());
-      stream.set_verify_callback(ssl::host_name_verification(url->host));
-    } else {
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()), url->host.c_str());
+  std::unique_ptr<Connection> connection;
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      connection = std::move(idle_.back());
+      idle_.pop_back();
     }
+  }
+  const bool reused = connection != nullptr;
+  if (!connection) connection = std::make_unique<Connection>(tls_->context);
+  result = Exchange(*connection, method, path, body, token);
+  if (reused && result.status == 0) {  // closed by the server while idle: once more, afresh
+    connection = std::make_unique<Connection>(tls_->context);
+    result = Exchange(*connection, method, path, body, token);
+  }
+  if (connection->open) {
+    std::lock_guard lock(mu_);
+    if (idle_.size() < kMaxIdleConnections) idle_.push_back(std::move(connection));
+  }
+  return result;
+}
+
+KubeResponse KubeClient::Exchange(Connection& c, const std::string& method, const std::string& path,
+                                  const std::string& body, const std::string& token) const {
+  KubeResponse result;
+  const std::optional<HttpUrl> url =
+      ParseHttpUrl(config_.server, "Kubernetes API server URL",
+                   "use a token or a client certificate", &result.error);
+  if (!url) return result;
+  if (!url->tls) return result.error = "the Kubernetes API server URL must be https", result;
+  const bool connect = !c.open;
+  if (connect) {
+    if (!config_.insecure_skip_tls_verify) {
+      beast::error_code not_an_ip;
+      net::ip::make_address(url->host, not_an_ip);
+      if (not_an_ip) {  // a host name: send SNI and check it
+        SSL_set_tlsext_host_name(c.stream.native_handle(), url->host.c_str());
+        c.stream.set_verify_callback(ssl::host_name_verification(url->host));
+      } else {
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c.stream.native_handle()), url->host.c_str());
+      }
+    }
+    std::lock_guard lock(mu_);
+    ++opened_;
   }
   // A kubeconfig's server may carry a path (clusters behind an API proxy): requests go below it.
   http::request<http::string_body> req{method == "POST" ? http::verb::post : http::verb::get,
@@ -217,6 +264,7 @@ KubeResponse KubeClient::Call(const std::string& method, const std::string& path
   req.set(http::field::host, url->host);
   req.set(http::field::user_agent, "prescale");
   req.set(http::field::accept, "application/json");
+  req.keep_alive(true);
   if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
   if (method == "POST") {
     req.set(http::field::content_type, "application/json");
@@ -224,22 +272,27 @@ KubeResponse KubeClient::Call(const std::string& method, const std::string& path
   }
   req.prepare_payload();
 
+  bool keep_alive = false;
   auto call = [&]() -> net::awaitable<void> {
-    tcp::resolver resolver(ioc);
-    beast::get_lowest_layer(stream).expires_after(timeout_);
-    const auto endpoints =
-        co_await resolver.async_resolve(url->host, url->port, net::use_awaitable);
-    co_await beast::get_lowest_layer(stream).async_connect(endpoints, net::use_awaitable);
-    co_await stream.async_handshake(ssl::stream_base::client, net::use_awaitable);
-    co_await http::async_write(stream, req, net::use_awaitable);
+    beast::get_lowest_layer(c.stream).expires_after(timeout_);
+    if (connect) {
+      tcp::resolver resolver(c.ioc);
+      const auto endpoints =
+          co_await resolver.async_resolve(url->host, url->port, net::use_awaitable);
+      co_await beast::get_lowest_layer(c.stream).async_connect(endpoints, net::use_awaitable);
+      co_await c.stream.async_handshake(ssl::stream_base::client, net::use_awaitable);
+    }
+    co_await http::async_write(c.stream, req, net::use_awaitable);
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(4 << 20);
-    co_await http::async_read(stream, buffer, parser, net::use_awaitable);
+    co_await http::async_read(c.stream, buffer, parser, net::use_awaitable);
     result.status = static_cast<int>(parser.get().result_int());
     result.body = std::move(parser.get().body());
+    keep_alive = parser.get().keep_alive() && buffer.size() == 0;
   };
-  net::co_spawn(ioc, call(), [&](std::exception_ptr e) {
+  c.ioc.restart();
+  net::co_spawn(c.ioc, call(), [&](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -247,8 +300,10 @@ KubeResponse KubeClient::Call(const std::string& method, const std::string& path
       result.error = ex.what();
     }
   });
-  ioc.run();
+  c.ioc.run();
   if (!result.error.empty()) result.status = 0;
+  c.open = result.error.empty() && keep_alive;
+  if (c.open) beast::get_lowest_layer(c.stream).expires_never();
   return result;
 }
 

@@ -106,16 +106,21 @@ class Parser {
  public:
   Parser(std::vector<Token> tokens, std::string* error) : t_(std::move(tokens)), error_(error) {}
 
-  bool Parse(std::vector<Requirement>* out) {
+  bool Parse(std::vector<Requirement>* out, bool* too_large) {
     if (Peek().type == Tok::kEnd) return true;
     while (true) {
+      if (out->size() == kMaxSelectorRequirements) {
+        *too_large = true;
+        return Fail("more than " + std::to_string(kMaxSelectorRequirements) +
+                    " requirements in the label selector");
+      }
       Requirement r;
       if (!ParseRequirement(&r)) return false;
       out->push_back(std::move(r));
       const Token& next = Next();
       if (next.type == Tok::kEnd) return true;
       if (next.type != Tok::kComma)
-        return Fail("expected ',' or end of selector, found '" + next.text + "'");
+        return Fail("expected ',' or end of selector, found '" + SelectorExcerpt(next.text) + "'");
       if (Peek().type == Tok::kEnd) return Fail("expected a requirement after ','");
     }
   }
@@ -131,7 +136,8 @@ class Parser {
 
   bool ParseKey(std::string* key) {
     const Token& t = Next();
-    if (t.type != Tok::kIdent) return Fail("expected a label key, found '" + t.text + "'");
+    if (t.type != Tok::kIdent)
+      return Fail("expected a label key, found '" + SelectorExcerpt(t.text) + "'");
     if (std::string why = ValidateLabelKey(t.text); !why.empty()) return Fail(why);
     *key = t.text;
     return true;
@@ -163,7 +169,7 @@ class Parser {
       const Token& t = Next();
       if (t.type == Tok::kClosePar) break;
       if (t.type != Tok::kComma)
-        return Fail("expected ',' or ')' in value set, found '" + t.text + "'");
+        return Fail("expected ',' or ')' in value set, found '" + SelectorExcerpt(t.text) + "'");
     }
     std::sort(values->begin(), values->end());
     values->erase(std::unique(values->begin(), values->end()), values->end());
@@ -205,7 +211,7 @@ class Parser {
         return Fail("operator '" + op.text + "' is not supported for external metrics");
       default:
         return Fail("expected an operator (=, ==, !=, in, notin) after '" + r->key + "', found '" +
-                    op.text + "'");
+                    SelectorExcerpt(op.text) + "'");
     }
   }
 
@@ -216,8 +222,16 @@ class Parser {
 
 }  // namespace
 
+std::string SelectorExcerpt(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t end = max_bytes;
+  // Back up over continuation bytes (10xxxxxx) so no character is cut in two.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end)) + "...";
+}
+
 std::string ValidateLabelKey(std::string_view key) {
-  const std::string quoted = "invalid label key \"" + std::string(key) + "\": ";
+  const std::string quoted = "invalid label key \"" + SelectorExcerpt(key) + "\": ";
   const size_t slash = key.find('/');
   std::string_view name = key;
   if (slash != std::string_view::npos) {
@@ -234,7 +248,7 @@ std::string ValidateLabelKey(std::string_view key) {
 
 std::string ValidateLabelValue(std::string_view value) {
   if (value.empty() || IsQualifiedNamePart(value)) return "";
-  return "invalid label value \"" + std::string(value) +
+  return "invalid label value \"" + SelectorExcerpt(value) +
          "\": must be empty or at most 63 characters of alphanumerics, '-', '_' or '.', starting "
          "and ending with an alphanumeric character";
 }
@@ -258,10 +272,22 @@ bool Requirement::Matches(const Labels& labels) const {
   return false;
 }
 
-std::optional<LabelSelector> LabelSelector::Parse(std::string_view text, std::string* error) {
+std::optional<LabelSelector> LabelSelector::Parse(std::string_view text, std::string* error,
+                                                  bool* too_large) {
+  bool large = false;
+  if (too_large) *too_large = false;
+  if (text.size() > kMaxSelectorBytes) {
+    if (error)
+      *error = "the label selector is " + std::to_string(text.size()) + " bytes, more than " +
+               std::to_string(kMaxSelectorBytes);
+    if (too_large) *too_large = true;
+    return std::nullopt;
+  }
   LabelSelector selector;
   Parser parser(Lex(text), error);
-  if (!parser.Parse(&selector.requirements_)) return std::nullopt;
+  const bool ok = parser.Parse(&selector.requirements_, &large);
+  if (too_large) *too_large = large;
+  if (!ok) return std::nullopt;
   std::stable_sort(selector.requirements_.begin(), selector.requirements_.end(),
                    [](const Requirement& a, const Requirement& b) { return a.key < b.key; });
   return selector;

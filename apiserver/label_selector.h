@@ -22,6 +22,11 @@ struct Requirement {
   bool Matches(const Labels& labels) const;
 };
 
+// The bounds of a selector a client may send (HTTP `labelSelector`, KEDA `labelSelector`): its
+// parse and its match against every served series cost in proportion to them.
+inline constexpr size_t kMaxSelectorBytes = 4096;
+inline constexpr size_t kMaxSelectorRequirements = 100;
+
 // An immutable conjunction of requirements. The empty selector matches everything. Copyable;
 // safe to share between threads.
 class LabelSelector {
@@ -31,8 +36,12 @@ class LabelSelector {
   // Parses the grammar of apimachinery's labels.Parse: comma-separated requirements of the forms
   // `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`; keys are qualified names,
   // values label values. Anything else (including `>` and `<`) is an error: returns nullopt and
-  // a message naming the problem in *error.
-  static std::optional<LabelSelector> Parse(std::string_view text, std::string* error);
+  // a message naming the problem in *error. A text longer than kMaxSelectorBytes, or with more
+  // than kMaxSelectorRequirements requirements, is refused before any further work, with
+  // *too_large (when not null) set to true (false for every other outcome); its message does not
+  // quote the text.
+  static std::optional<LabelSelector> Parse(std::string_view text, std::string* error,
+                                            bool* too_large = nullptr);
 
   bool Matches(const Labels& labels) const;
   bool Empty() const { return requirements_.empty(); }
@@ -44,6 +53,10 @@ class LabelSelector {
  private:
   std::vector<Requirement> requirements_;
 };
+
+// At most the first `max_bytes` bytes of `text`, cut at a UTF-8 character boundary, with "..."
+// appended when cut: what an error message may quote of a client's selector.
+std::string SelectorExcerpt(std::string_view text, size_t max_bytes = 64);
 
 // Kubernetes validation of label keys and values (IsQualifiedName, IsValidLabelValue).
 // Return an empty string when valid, else the reason.

@@ -1,7 +1,10 @@
 #include "apiserver/request_info.h"
 
+#include "common/names.h"
+
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 namespace prescale::apiserver {
 namespace {
@@ -54,23 +57,63 @@ std::string ResourceVerb(std::string_view method, bool has_name) {
 
 }  // namespace
 
-std::optional<RequestInfo> ParseRequestInfo(std::string_view method, std::string_view target) {
-  const std::string_view raw_path = target.substr(0, target.find('?'));
-  if (raw_path.empty() || raw_path.front() != '/') return std::nullopt;
-  RequestInfo info;
-  // A metric name never contains '%' or '/', so decoding segment by segment is exact.
-  size_t start = 1;
-  while (start <= raw_path.size()) {
-    const size_t slash = raw_path.find('/', start);
-    const std::string_view seg = raw_path.substr(
-        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-    std::string decoded;
-    if (!Unescape(seg, false, &decoded)) return std::nullopt;
-    if (!decoded.empty()) info.parts.push_back(decoded);
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
+bool IsPrintableUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    // Lead byte, its length and the smallest code point it may encode (no overlong forms).
+    int length;
+    uint32_t code, min;
+    if ((c & 0xe0) == 0xc0) {
+      length = 2, code = c & 0x1f, min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+      length = 3, code = c & 0x0f, min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+      length = 4, code = c & 0x07, min = 0x10000;
+    } else {
+      return false;
+    }
+    if (i + static_cast<size_t>(length) > s.size()) return false;
+    for (int k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
+      if ((next & 0xc0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
+    i += static_cast<size_t>(length);
   }
-  if (!Unescape(raw_path, false, &info.path)) return std::nullopt;
+  return true;
+}
+
+std::optional<RequestInfo> ParseRequestInfo(std::string_view method, std::string_view target,
+                                            std::string* error) {
+  const auto fail = [error](std::string why) -> std::optional<RequestInfo> {
+    if (error) *error = std::move(why);
+    return std::nullopt;
+  };
+  const std::string_view raw_path = target.substr(0, target.find('?'));
+  if (raw_path.empty() || raw_path.front() != '/') return fail("the path must start with '/'");
+  RequestInfo info;
+  std::string_view trimmed = raw_path;
+  while (!trimmed.empty() && trimmed.front() == '/') trimmed.remove_prefix(1);
+  while (!trimmed.empty() && trimmed.back() == '/') trimmed.remove_suffix(1);
+  // Decoded segment by segment: an encoded '/' stays data, so it is refused rather than split.
+  while (!trimmed.empty()) {
+    const size_t slash = trimmed.find('/');
+    std::string decoded;
+    if (!Unescape(trimmed.substr(0, slash), false, &decoded))
+      return fail("malformed percent-encoding in the path");
+    if (decoded.find('/') != std::string::npos) return fail("an encoded '/' in a path segment");
+    if (!IsPrintableUtf8(decoded)) return fail("a path segment is not printable UTF-8");
+    info.parts.push_back(std::move(decoded));
+    if (slash == std::string_view::npos) break;
+    trimmed.remove_prefix(slash + 1);
+  }
+  if (!Unescape(raw_path, false, &info.path)) return fail("malformed percent-encoding in the path");
   const std::vector<std::string>& p = info.parts;
   if (p.size() >= 4 && p[0] == "apis") {
     info.resource_request = true;
@@ -79,6 +122,7 @@ std::optional<RequestInfo> ParseRequestInfo(std::string_view method, std::string
     std::vector<std::string> rest(p.begin() + 3, p.end());
     if (rest[0] == "namespaces" && rest.size() > 1) {
       info.ns = rest[1];
+      if (!IsDns1123Label(info.ns)) return fail("invalid namespace name \"" + info.ns + "\"");
       if (rest.size() > 2) rest.erase(rest.begin(), rest.begin() + 2);
     }
     info.resource = rest[0];

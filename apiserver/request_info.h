@@ -19,8 +19,15 @@ struct RequestInfo {
   std::vector<std::string> parts;  // path segments
 };
 
-// Returns nullopt when the path is not valid (no leading '/', bad percent-encoding).
-std::optional<RequestInfo> ParseRequestInfo(std::string_view method, std::string_view target);
+// Returns nullopt, with *error saying why when given, when the path is not valid: no leading
+// '/', bad percent-encoding, a segment whose decoded bytes hold '/', a control character or
+// invalid UTF-8, or (resource requests) a namespace that is not a DNS-1123 label. Segments split
+// as k8s.io/apiserver splits them: leading and trailing '/' trimmed, empty inner segments kept.
+std::optional<RequestInfo> ParseRequestInfo(std::string_view method, std::string_view target,
+                                            std::string* error = nullptr);
+
+// Whether `s` is valid UTF-8 without control characters (C0, DEL).
+bool IsPrintableUtf8(std::string_view s);
 
 // The value of query parameter `name` (first occurrence), URL-decoded ('+' is a space), or
 // nullopt when absent. *malformed is set on a bad escape.

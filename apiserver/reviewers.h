@@ -33,6 +33,7 @@ struct AccessAttributes {
   std::string group;
   std::string version;
   std::string resource;
+  std::string subresource;
   std::string name;
   // non-resource requests
   std::string path;

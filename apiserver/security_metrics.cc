@@ -20,6 +20,8 @@ std::string_view AuthnFailureName(AuthnFailure reason) {
       return "front_proxy_not_allowed";
     case AuthnFailure::kMalformedCredential:
       return "malformed_credential";
+    case AuthnFailure::kNoCredentials:
+      return "no_credentials";
     case AuthnFailure::kReviewError:
     case AuthnFailure::kCount:
       break;
@@ -33,8 +35,6 @@ std::string_view AuthzDenialName(AuthzDenial reason) {
       return "denied";
     case AuthzDenial::kNameNotAllowed:
       return "name_not_allowed";
-    case AuthzDenial::kNamespaceNotAllowed:
-      return "namespace_not_allowed";
     case AuthzDenial::kReviewError:
     case AuthzDenial::kCount:
       break;
@@ -69,10 +69,12 @@ std::string_view LimitName(Limit kind) {
     case Limit::kPrometheusSeries:
       return "prometheus_series";
     case Limit::kFutureSamples:
+      return "future_samples";
+    case Limit::kHistoryMemory:
     case Limit::kCount:
       break;
   }
-  return "future_samples";
+  return "history_memory";
 }
 
 SecurityMetrics::SecurityMetrics(prometheus::Registry& registry) {

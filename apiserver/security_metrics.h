@@ -22,6 +22,7 @@ enum class AuthnFailure {
   kFrontProxyNotAllowed,  // a front-proxy certificate whose name is not allowed
   kMalformedCredential,   // a token or header that cannot be a credential (bytes, size)
   kReviewError,           // the kube-apiserver could not be asked (fail closed)
+  kNoCredentials,         // none presented while anonymous requests are disabled
   kCount
 };
 
@@ -30,7 +31,6 @@ enum class AuthzDenial {
   kDenied,               // SubjectAccessReview (or the mode) said no
   kReviewError,          // the kube-apiserver could not be asked (fail closed)
   kNameNotAllowed,       // gRPC: a client certificate not in --grpc-allowed-names
-  kNamespaceNotAllowed,  // the policy does not serve its metrics to that namespace
   kCount
 };
 
@@ -48,7 +48,8 @@ enum class Limit {
   kGrpcStreams,            // concurrent gRPC streams
   kPrometheusAnswerBytes,  // a Prometheus answer larger than allowed
   kPrometheusSeries,       // more series than a policy allows
-  kFutureSamples,          // samples stamped in the future, refused
+  kFutureSamples,          // samples stamped outside the queried range (future or past), refused
+  kHistoryMemory,          // series not created: the series history budget is spent
   kCount
 };
 

@@ -59,7 +59,8 @@ ServerMetrics::ServerMetrics(prometheus::Registry& registry)
       certificate_expiry_(prometheus::BuildGauge()
                               .Name("prescale_serving_certificate_expiry_timestamp_seconds")
                               .Help("notAfter of the HTTPS serving certificate in force.")
-                              .Register(registry)) {
+                              .Register(registry)),
+      security_(registry) {
   certificate_reload_success_ = &certificate_reloads_.Add({{"result", "success"}});
   certificate_reload_failure_ = &certificate_reloads_.Add({{"result", "failure"}});
   certificate_not_after_ = &certificate_expiry_.Add({});

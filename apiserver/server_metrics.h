@@ -12,6 +12,8 @@
 #include <array>
 #include <string_view>
 
+#include "apiserver/security_metrics.h"
+
 namespace prescale::apiserver {
 
 // The routes of the HTTP surface; the `path` label of the request metrics, so that its
@@ -44,6 +46,8 @@ class ServerMetrics {
   // A changed serving certificate taken into use (ok) or refused; the expiry of the one in force.
   void RecordCertificateReload(bool ok);
   void SetCertificateExpiry(double unix_seconds);
+  // The security signals (a SecurityMetrics on the same registry, so shared with other surfaces).
+  SecurityMetrics& security() { return security_; }
 
  private:
   static constexpr std::array<int, 10> kCodes = {200, 400, 401, 403, 404, 405, 406, 500, 503, 0};
@@ -60,6 +64,7 @@ class ServerMetrics {
   prometheus::Counter* certificate_reload_success_ = nullptr;
   prometheus::Counter* certificate_reload_failure_ = nullptr;
   prometheus::Gauge* certificate_not_after_ = nullptr;
+  SecurityMetrics security_;
 };
 
 }  // namespace prescale::apiserver

@@ -1,15 +1,20 @@
 #include "apiserver/serving_cert_reloader.h"
 
+#include "apiserver/cert_verifier.h"
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
 #include <stop_token>
+
+#include "common/log.h"
 
 namespace prescale::apiserver {
 
@@ -45,12 +50,6 @@ std::string SystemError() {
   const int code = errno;
   ERR_clear_error();
   return std::strerror(code);
-}
-
-double NotAfter(const X509* cert) {
-  std::tm tm{};
-  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1) return 0;
-  return static_cast<double>(timegm(&tm));
 }
 
 }  // namespace
@@ -94,7 +93,7 @@ std::shared_ptr<const ServingCertReloader::Pair> ServingCertReloader::Load(
     ERR_clear_error();
     return *error = "TLS private key " + key_file + " does not match " + cert_file, nullptr;
   }
-  pair->not_after = NotAfter(pair->cert);
+  pair->not_after = CertificateNotAfter(pair->cert);
   char subject[512];
   X509_NAME_oneline(X509_get_subject_name(pair->cert), subject, sizeof subject);
   pair->subject = subject;
@@ -134,17 +133,37 @@ ServingCertReloader::Result ServingCertReloader::Poll(std::string* error) {
 
 void ServingCertReloader::Start(std::chrono::milliseconds interval, Listener listener) {
   poller_ = std::jthread([this, interval, listener = std::move(listener)](std::stop_token stop) {
+    constexpr std::chrono::milliseconds kMaxBackoff = std::chrono::minutes(5);
     std::mutex mu;
     std::condition_variable_any cv;
+    std::chrono::milliseconds wait = interval;
     while (true) {
       {
         std::unique_lock lock(mu);
-        cv.wait_for(lock, stop, interval, [] { return false; });  // wakes early on Stop()
+        cv.wait_for(lock, stop, wait, [] { return false; });  // wakes early on Stop()
         if (stop.stop_requested()) return;
       }
-      std::string error;
-      const Result result = Poll(&error);
-      if (result != Result::kUnchanged && listener) listener(result, error, not_after());
+      std::string what;
+      try {
+        std::string error;
+        const Result result = Poll(&error);
+        if (result != Result::kUnchanged && listener) listener(result, error, not_after());
+        wait = interval;
+        continue;
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+        what = "unknown exception";
+      }
+      seen_cert_ = FileStamp{};  // try the files again at the next poll
+      wait = std::min(std::max(wait, interval) * 2, std::max(interval, kMaxBackoff));
+      log::Error("serving certificate check failed; the certificate in force stays",
+                 {{"file", cert_file_}, {"error", what}});
+      try {
+        if (listener) listener(Result::kFailed, "internal error: " + what, not_after());
+      } catch (...) {
+        log::Error("serving certificate failure report failed", {{"file", cert_file_}});
+      }
     }
   });
 }

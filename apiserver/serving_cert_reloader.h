@@ -7,6 +7,11 @@
 // e.g. while a non-atomic writer has replaced only one of the files) is reported and the
 // previous pair stays in force; it is tried again as soon as either file changes.
 //
+// The polling thread survives any exception (in Poll() or the listener): it is logged at error
+// level, reported to the listener as kFailed with "internal error: ..." (counted by serve as a
+// failed reload), the pair in force stays, the files are tried again at the next poll, and the
+// thread backs off (doubling the interval per consecutive exception, up to five minutes).
+//
 // Threading: Poll() from one thread at a time (Start() runs it on its own thread); the
 // handshake callback and the accessors are safe from any thread.
 #pragma once

@@ -1,6 +1,8 @@
-// A small thread-safe map whose entries expire after a fixed time to live, for the 10 s
-// TokenReview and SubjectAccessReview caches. Bounded: the oldest entries are dropped past
-// `max_entries`.
+// A small thread-safe map whose entries expire after a time to live, for the 10 s TokenReview and
+// SubjectAccessReview caches. Bounded in memory whatever clients send: keys are stored as their
+// SHA-256 (64 hex characters), so an entry costs the same for a 60 KiB path as for a short one;
+// past `max_entries` the oldest entry goes, and expired entries are dropped as new ones arrive.
+// Values come from the kube-apiserver (users, decisions), not from clients.
 #pragma once
 
 #include <chrono>
@@ -8,7 +10,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+
+#include "apiserver/digest.h"
 
 namespace prescale::apiserver {
 
@@ -19,28 +24,39 @@ class TtlCache {
 
   explicit TtlCache(size_t max_entries = 10000) : max_entries_(max_entries) {}
 
-  std::optional<V> Get(const std::string& key, Clock::time_point now = Clock::now()) const {
+  std::optional<V> Get(std::string_view key, Clock::time_point now = Clock::now()) const {
+    const std::string digest = Sha256Hex(key);
     std::lock_guard lock(mu_);
-    const auto it = entries_.find(key);
+    const auto it = entries_.find(digest);
     if (it == entries_.end() || it->second.expires <= now) return std::nullopt;
     return it->second.value;
   }
 
-  void Put(const std::string& key, V value, Clock::duration ttl,
+  void Put(std::string_view key, V value, Clock::duration ttl,
            Clock::time_point now = Clock::now()) {
     if (ttl <= Clock::duration::zero()) return;
+    std::string digest = Sha256Hex(key);
     std::lock_guard lock(mu_);
-    auto it = entries_.find(key);
+    auto it = entries_.find(digest);
     if (it != entries_.end()) {
       order_.erase(it->second.position);
       entries_.erase(it);
     }
-    while (entries_.size() >= max_entries_ && !order_.empty()) {
-      entries_.erase(order_.front());
+    // Oldest first: drop the expired ones (one TTL per cache, so they lead), then make room.
+    while (!order_.empty()) {
+      const auto oldest = entries_.find(order_.front());
+      if (entries_.size() < max_entries_ && oldest->second.expires > now) break;
+      entries_.erase(oldest);
       order_.pop_front();
     }
-    order_.push_back(key);
-    entries_.emplace(key, Entry{std::move(value), now + ttl, std::prev(order_.end())});
+    order_.push_back(digest);
+    entries_.emplace(std::move(digest),
+                     Entry{std::move(value), now + ttl, std::prev(order_.end())});
+  }
+
+  size_t size() const {
+    std::lock_guard lock(mu_);
+    return entries_.size();
   }
 
  private:
@@ -51,8 +67,8 @@ class TtlCache {
   };
   const size_t max_entries_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::list<std::string> order_;  // insertion order, oldest first
+  std::unordered_map<std::string, Entry> entries_;  // key: SHA-256 hex of the caller's key
+  std::list<std::string> order_;                    // insertion order, oldest first
 };
 
 }  // namespace prescale::apiserver

@@ -2,6 +2,7 @@
 
 #include "common/read_file.h"
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -45,16 +46,47 @@ void ConfigWatcher::Stop() {
 }
 
 void ConfigWatcher::Loop() {
+  constexpr Duration kMaxBackoff = std::chrono::minutes(1);
+  Duration wait = poll_interval_;
   std::unique_lock lock(stop_mu_);
-  while (!stop_cv_.wait_for(lock, poll_interval_, [this] { return stopping_; })) {
+  while (!stop_cv_.wait_for(lock, wait, [this] { return stopping_; })) {
     lock.unlock();
+    const uint64_t before = exceptions_.load();
     CheckNow();
+    wait = exceptions_.load() == before ? poll_interval_ : std::min(wait * 2, kMaxBackoff);
     lock.lock();
   }
 }
 
 bool ConfigWatcher::CheckNow() {
   std::lock_guard lock(check_mu_);
+  std::string what;
+  try {
+    return Check();
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "unknown exception";
+  }
+  // Nothing was applied: try the same content again at the next poll.
+  seen_any_ = false;
+  failures_.fetch_add(1);
+  exceptions_.fetch_add(1);
+  log::Error("policy file check failed; keeping the last good configuration",
+             {{"file", path_}, {"error", what}});
+  if (on_error_) {
+    try {
+      on_error_({ConfigError{path_, 0, 0, "", "internal error: " + what}});
+    } catch (const std::exception& e) {
+      log::Error("policy file error report failed", {{"file", path_}, {"error", e.what()}});
+    } catch (...) {
+      log::Error("policy file error report failed", {{"file", path_}});
+    }
+  }
+  return false;
+}
+
+bool ConfigWatcher::Check() {
   std::optional<std::string> content = ReadFile(path_);
   if (!content) {
     // Transient during some updates; report once, keep the last good configuration.
@@ -80,6 +112,8 @@ bool ConfigWatcher::CheckNow() {
     return false;
   }
   auto config = std::make_shared<const Config>(std::move(*result.config));
+  // Delivered first: a configuration whose delivery throws never becomes current().
+  if (on_config_) on_config_(config);
   {
     std::lock_guard current_lock(current_mu_);
     current_ = config;
@@ -87,7 +121,6 @@ bool ConfigWatcher::CheckNow() {
   reloads_.fetch_add(1);
   log::Info("policy file reloaded",
             {{"file", path_}, {"policies", static_cast<int64_t>(config->policies.size())}});
-  if (on_config_) on_config_(config);
   return true;
 }
 

@@ -8,6 +8,13 @@
 // `on_error` receives them, and current() keeps the last good Config. The same bad content is
 // reported once, not every poll.
 //
+// Exceptions (std::bad_alloc while parsing, or thrown by `on_config` while applying the new
+// configuration) never escape CheckNow() nor end the thread: they are logged at error level,
+// counted in failures() and exceptions(), reported through `on_error` as one error without a
+// position ("internal error: ..."), and the last good Config stays current(). The same content
+// is tried again at the next poll; the background thread backs off (doubling the poll interval
+// per consecutive exception, up to one minute) meanwhile.
+//
 // Threading: callbacks run on the watcher's own thread (or on the caller's thread inside
 // CheckNow), one at a time, never concurrently with each other; they must not call Stop() or
 // CheckNow() (deadlock).
@@ -55,11 +62,13 @@ class ConfigWatcher {
 
   // The last good configuration (nullptr before the first one).
   std::shared_ptr<const Config> current() const;
-  uint64_t reloads() const { return reloads_.load(); }    // successful reloads
-  uint64_t failures() const { return failures_.load(); }  // rejected new contents
+  uint64_t reloads() const { return reloads_.load(); }        // successful reloads
+  uint64_t failures() const { return failures_.load(); }      // rejected new contents
+  uint64_t exceptions() const { return exceptions_.load(); }  // checks that threw (see above)
 
  private:
   void Loop();
+  bool Check();  // CheckNow() under check_mu_, exceptions let through
 
   const std::string path_;
   const OnConfig on_config_;
@@ -76,6 +85,7 @@ class ConfigWatcher {
 
   std::atomic<uint64_t> reloads_{0};
   std::atomic<uint64_t> failures_{0};
+  std::atomic<uint64_t> exceptions_{0};
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

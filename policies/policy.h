@@ -66,8 +66,16 @@ struct ServingKeys {
   Duration refit_every = std::chrono::hours(1);  // how often each series' model is refitted
   // Find recurring jumps nobody wrote in the calendar and treat them as events (at each refit).
   bool learn_events = true;
-  std::string observed_metric;                   // defaults to `name`
-  std::string forecast_metric;                   // defaults to `name` + "_forecast"
+  // The most series (label sets) of the query a policy keeps: the first max_series in label
+  // order; the others are dropped and counted.
+  int max_series = 1000;
+  std::string observed_metric;  // defaults to `name`
+  std::string forecast_metric;  // defaults to `name` + "_forecast"
+  // Which namespaces may read the metrics: a request from namespace N sees a series when N is
+  // in `namespaces` ("*": every namespace) or the series' label `namespace_label` equals N.
+  // Both empty: every namespace (logged as a warning at start-up).
+  std::vector<std::string> namespaces;
+  std::string namespace_label;
 
   bool operator==(const ServingKeys&) const = default;
 };

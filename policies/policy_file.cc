@@ -1,127 +1,28 @@
 #include "policies/policy_file.h"
 
 #include "common/http_url.h"
+#include "common/names.h"
 #include "common/read_file.h"
 #include "forecasting/calendar.h"
 #include "forecasting/model.h"
+#include "policies/yaml_reader.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
 #include <set>
 #include <tuple>
 
 namespace prescale::policies {
 namespace {
 
-// Walks one YAML document, collecting every problem instead of stopping at the first.
-class Reader {
- public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
-
-  std::vector<ConfigError>& errors() { return errors_; }
-
-  void Error(const YAML::Node& node, const std::string& field, const std::string& message) {
-    const YAML::Mark mark = node.Mark();
-    const bool known = mark.line >= 0 && !mark.is_null();
-    errors_.push_back(
-        {file_, known ? mark.line + 1 : 0, known ? mark.column + 1 : 0, field, message});
-  }
-
-  // Reports keys of `map` not in `allowed`.
-  void CheckKeys(const YAML::Node& map, const std::string& path,
-                 std::initializer_list<const char*> allowed) {
-    for (const auto& kv : map) {
-      const std::string key = kv.first.Scalar();
-      bool ok = false;
-      for (const char* a : allowed) ok = ok || key == a;
-      if (!ok) Error(kv.first, Join(path, key), "unknown key");
-    }
-  }
-
-  bool IsMap(const YAML::Node& node, const std::string& field) {
-    if (node.IsMap()) return true;
-    Error(node, field, "must be a mapping");
-    return false;
-  }
-
-  void String(const YAML::Node& map, const std::string& path, const char* key, std::string* out,
-              bool required = false) {
-    const YAML::Node node = map[key];
-    if (!node) {
-      if (required) Error(map, Join(path, key), "is required");
-      return;
-    }
-    if (!node.IsScalar() || node.Scalar().empty()) {
-      Error(node, Join(path, key), "must be a non-empty string");
-      return;
-    }
-    *out = node.Scalar();
-  }
-
-  void Dur(const YAML::Node& map, const std::string& path, const char* key, Duration* out,
-           bool positive = true) {
-    const YAML::Node node = map[key];
-    if (!node) return;
-    std::string error;
-    std::optional<Duration> d;
-    if (node.IsScalar()) d = ParseDuration(node.Scalar(), &error);
-    if (!node.IsScalar()) error = "must be a duration such as 15s, 5m or 1h30m";
-    if (!d) {
-      Error(node, Join(path, key), error);
-      return;
-    }
-    if (positive && d->count() <= 0) {
-      Error(node, Join(path, key), "must be greater than 0");
-      return;
-    }
-    *out = *d;
-  }
-
-  bool Number(const YAML::Node& node, const std::string& field, double* out) {
-    double v = 0;
-    if (!node.IsScalar() || !YAML::convert<double>::decode(node, v) || !std::isfinite(v)) {
-      Error(node, field, "must be a number");
-      return false;
-    }
-    *out = v;
-    return true;
-  }
-
-  bool Int(const YAML::Node& node, const std::string& field, int* out) {
-    long long v = 0;
-    if (!node.IsScalar() || !YAML::convert<long long>::decode(node, v) || v < INT32_MIN ||
-        v > INT32_MAX) {
-      Error(node, field, "must be an integer");
-      return false;
-    }
-    *out = static_cast<int>(v);
-    return true;
-  }
-
-  static std::string Join(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
-  }
-
- private:
-  std::string file_;
-  std::vector<ConfigError> errors_;
-};
-
 bool IsKnownModel(const std::string& name) {
   const std::vector<std::string> known = forecasting::KnownModelNames();
   return std::find(known.begin(), known.end(), name) != known.end();
 }
 
-const std::regex& MetricNamePattern() {
-  // A metric name is a URL path segment and a Prometheus-style identifier.
-  static const std::regex re("^[a-zA-Z_][a-zA-Z0-9_:]*$");
-  return re;
-}
-
-void ReadScalingRules(Reader& r, const YAML::Node& node, const std::string& path,
+void ReadScalingRules(YamlReader& r, const YAML::Node& node, const std::string& path,
                       ScalingRules* out) {
   if (!r.IsMap(node, path)) return;
   r.CheckKeys(node, path, {"stabilizationWindowSeconds", "selectPolicy", "policies", "tolerance"});
@@ -194,7 +95,8 @@ void ReadScalingRules(Reader& r, const YAML::Node& node, const std::string& path
   }
 }
 
-void ReadBacktest(Reader& r, const YAML::Node& node, const std::string& path, BacktestSpec* out) {
+void ReadBacktest(YamlReader& r, const YAML::Node& node, const std::string& path,
+                  BacktestSpec* out) {
   if (!r.IsMap(node, path)) return;
   r.CheckKeys(node, path,
               {"min_replicas", "max_replicas", "pod_startup", "capacity_per_pod",
@@ -242,7 +144,7 @@ void ReadBacktest(Reader& r, const YAML::Node& node, const std::string& path, Ba
 }
 
 // A list of strings, each checked by `parse`; errors point at the item.
-void ReadStringList(Reader& r, const YAML::Node& node, const std::string& path,
+void ReadStringList(YamlReader& r, const YAML::Node& node, const std::string& path,
                     std::vector<std::string>* out,
                     bool (*valid)(const std::string&, std::string*)) {
   if (!node.IsSequence()) {
@@ -268,7 +170,7 @@ bool ValidDate(const std::string& text, std::string* why) {
   return forecasting::ParseLocalDate(text, why).has_value();
 }
 
-void ReadEvents(Reader& r, const YAML::Node& node, const std::string& path,
+void ReadEvents(YamlReader& r, const YAML::Node& node, const std::string& path,
                 std::vector<forecasting::EventSpec>* out) {
   if (!node.IsSequence()) {
     r.Error(node, path, "must be a list");
@@ -310,16 +212,61 @@ void ReadEvents(Reader& r, const YAML::Node& node, const std::string& path,
   }
 }
 
-void ReadPolicy(Reader& r, const YAML::Node& node, const std::string& path, Policy* p) {
+void ReadVisibility(YamlReader& r, const YAML::Node& node, const std::string& path, Policy* p) {
+  if (const YAML::Node list = node["namespaces"]) {
+    if (!list.IsSequence() || list.size() == 0) {
+      r.Error(list, path + ".namespaces", "must be a non-empty list of namespace names or \"*\"");
+    } else {
+      for (size_t i = 0; i < list.size(); ++i) {
+        const std::string where = path + ".namespaces[" + std::to_string(i) + "]";
+        const std::string ns = list[i].IsScalar() ? list[i].Scalar() : "";
+        if (ns != "*" && !IsDns1123Label(ns))
+          r.Error(list[i], where, "must be a namespace name (a DNS-1123 label) or \"*\"");
+        else
+          p->namespaces.push_back(ns);
+      }
+      std::sort(p->namespaces.begin(), p->namespaces.end());
+    }
+  }
+  r.String(node, path, "namespace_label", &p->namespace_label);
+  if (node["namespace_label"] && !IsLabelName(p->namespace_label))
+    r.Error(node["namespace_label"], path + ".namespace_label",
+            "must be a label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+}
+
+// Every window a series keeps is bounded in points, so one policy cannot take the memory of the
+// process with `history: 10y` and `step: 1s`, and no step arithmetic can overflow.
+constexpr int64_t kMaxPointsPerSeries = 1'000'000;
+constexpr int kMaxSeriesLimit = 100'000;
+// The longest refresh period and query timeout (refresh: 300y would overflow the steady clock).
+constexpr Duration kMaxPeriod = std::chrono::hours(24);
+
+void CheckPoints(YamlReader& r, const YAML::Node& node, const std::string& path, const char* key,
+                 Duration d, Duration step) {
+  if (step.count() <= 0) return;
+  const int64_t points = d.count() / step.count() + (d.count() % step.count() != 0 ? 1 : 0);
+  if (points <= kMaxPointsPerSeries) return;
+  const YAML::Node at = node[key] ? node[key] : node["step"] ? node["step"] : node;
+  r.Error(at, path + "." + key,
+          FormatDuration(d) + " over step " + FormatDuration(step) + " is " +
+              std::to_string(points) + " points per series, at most " +
+              std::to_string(kMaxPointsPerSeries));
+}
+
+void CheckMetricName(YamlReader& r, const YAML::Node& at, const std::string& field,
+                     const std::string& name, const std::string& what = "") {
+  if (const std::string why = ValidateMetricName(name); !why.empty())
+    r.Error(at, field, what + why);
+}
+
+void ReadPolicy(YamlReader& r, const YAML::Node& node, const std::string& path, Policy* p) {
   if (!r.IsMap(node, path)) return;
-  r.CheckKeys(
-      node, path,
-      {"name", "query", "step", "history", "lead", "quantile", "model", "seasonality", "events",
-       "max_staleness", "scale_down_hold", "grace", "refit_every", "learn_events", "metrics",
-       "backtest"});
+  r.CheckKeys(node, path,
+              {"name", "query", "step", "history", "lead", "quantile", "model", "seasonality",
+               "events", "max_staleness", "scale_down_hold", "grace", "refit_every", "learn_events",
+               "max_series", "metrics", "namespaces", "namespace_label", "backtest"});
   r.String(node, path, "name", &p->name, true);
-  if (!p->name.empty() && !std::regex_match(p->name, MetricNamePattern()))
-    r.Error(node["name"], path + ".name", "must match [a-zA-Z_][a-zA-Z0-9_:]*");
+  if (!p->name.empty()) CheckMetricName(r, node["name"], path + ".name", p->name);
   r.String(node, path, "query", &p->query, true);
   r.Dur(node, path, "step", &p->step);
   r.Dur(node, path, "history", &p->history);
@@ -337,6 +284,15 @@ void ReadPolicy(Reader& r, const YAML::Node& node, const std::string& path, Poli
     r.Error(node["grace"], path + ".grace",
             "must be shorter than max_staleness (" + FormatDuration(p->max_staleness) + ")");
   r.Dur(node, path, "refit_every", &p->refit_every);
+  CheckPoints(r, node, path, "history", p->history, p->step);
+  CheckPoints(r, node, path, "refit_every", p->refit_every, p->step);
+  CheckPoints(r, node, path, "scale_down_hold", p->scale_down_hold, p->step);
+  CheckPoints(r, node, path, "grace", p->grace, p->step);
+  if (const YAML::Node n = node["max_series"]) {
+    if (r.Int(n, path + ".max_series", &p->max_series) &&
+        (p->max_series < 1 || p->max_series > kMaxSeriesLimit))
+      r.Error(n, path + ".max_series", "must be between 1 and " + std::to_string(kMaxSeriesLimit));
+  }
   if (const YAML::Node b = node["learn_events"]) {
     bool v = true;
     if (!b.IsScalar() || !YAML::convert<bool>::decode(b, v))
@@ -383,15 +339,21 @@ void ReadPolicy(Reader& r, const YAML::Node& node, const std::string& path, Poli
       r.String(m, mp, "observed", &p->observed_metric);
       r.String(m, mp, "forecast", &p->forecast_metric);
       for (const char* key : {"observed", "forecast"}) {
-        if (m[key] && m[key].IsScalar() && !std::regex_match(m[key].Scalar(), MetricNamePattern()))
-          r.Error(m[key], mp + "." + key, "must match [a-zA-Z_][a-zA-Z0-9_:]*");
+        if (m[key] && m[key].IsScalar() && !m[key].Scalar().empty())
+          CheckMetricName(r, m[key], mp + "." + key, m[key].Scalar());
       }
     }
   }
+  // A valid name may still be too long with "_forecast" appended.
+  if (!p->name.empty() && ValidateMetricName(p->name).empty() &&
+      !(node["metrics"] && node["metrics"].IsMap() && node["metrics"]["forecast"]))
+    CheckMetricName(r, node["name"], path + ".name", p->forecast_metric,
+                    "with _forecast appended: ");
+  ReadVisibility(r, node, path, p);
   if (const YAML::Node b = node["backtest"]) ReadBacktest(r, b, path + ".backtest", &p->backtest);
 }
 
-void CheckUniqueMetricNames(Reader& r, const YAML::Node& list, const Config& config) {
+void CheckUniqueMetricNames(YamlReader& r, const YAML::Node& list, const Config& config) {
   std::set<std::string> seen;
   for (size_t i = 0; i < config.policies.size(); ++i) {
     for (const std::string* name :
@@ -423,7 +385,7 @@ LoadResult ParseConfig(std::string_view yaml_text, const std::string& file_name)
         {file_name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg});
     return result;
   }
-  Reader r(file_name);
+  YamlReader r(file_name);
   Config config;
   if (!root.IsMap()) {
     r.Error(root, "", "the policy file must be a mapping with a `policies` list");
@@ -439,10 +401,10 @@ LoadResult ParseConfig(std::string_view yaml_text, const std::string& file_name)
       if (prom["url"] && !ParseHttpUrl(config.prometheus.url, "the URL",
                                        "use serve's --prometheus-token-file", &error))
         r.Error(prom["url"], "prometheus.url", error);
-      r.Dur(prom, "prometheus", "timeout", &config.prometheus.timeout);
+      r.Dur(prom, "prometheus", "timeout", &config.prometheus.timeout, true, kMaxPeriod);
     }
   }
-  r.Dur(root, "", "refresh", &config.refresh);
+  r.Dur(root, "", "refresh", &config.refresh, true, kMaxPeriod);
   const YAML::Node list = root["policies"];
   if (!list) {
     r.Error(root, "policies", "is required");

@@ -21,6 +21,7 @@
 #include "apiserver/serving_certs.h"
 #include "apiserver/tls_server.h"
 #include "common/build_info.h"
+#include "common/duration.h"
 #include "common/log.h"
 #include "policies/config_watcher.h"
 #include "policies/policy_file.h"
@@ -73,13 +74,17 @@ RefreshLoopOptions RefreshOptionsFrom(const ServeOptions& o) {
   if (!o.prometheus_timeout.empty()) {
     std::string error;
     const std::optional<Duration> timeout = ParseDuration(o.prometheus_timeout, &error);
-    if (!timeout || *timeout <= Duration::zero())
-      throw SetupError(2, "--prometheus-timeout: " + (error.empty() ? "must be positive" : error));
+    if (!timeout || *timeout <= Duration::zero() || *timeout > std::chrono::hours(24))
+      throw SetupError(2, "--prometheus-timeout: " +
+                              (error.empty() ? "must be positive and at most 24h" : error));
     r.timeout_override = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
   }
   r.token_file = o.prometheus_token_file;
   r.ca_file = o.prometheus_ca_file;
+  r.max_answer_bytes = static_cast<size_t>(o.prometheus_max_answer_bytes);
   r.runner.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  r.runner.budget =
+      std::make_shared<adapter::HistoryBudget>(static_cast<size_t>(o.max_history_bytes));
   return r;
 }
 
@@ -102,6 +107,11 @@ int RunServe(const ServeOptions& o) {
     return 2;
   }
   policies::Config config = *loaded.config;
+  for (const policies::Policy& p : config.policies) {
+    if (p.namespaces.empty() && p.namespace_label.empty())
+      log::Warn("policy serves its metrics to every namespace (set namespaces or namespace_label)",
+                {{"policy", p.name}});
+  }
   if (!o.prometheus_url.empty()) config.prometheus.url = o.prometheus_url;
 
   try {
@@ -151,8 +161,20 @@ int RunServe(const ServeOptions& o) {
     server_options.bind_address = o.bind_address;
     server_options.port = static_cast<uint16_t>(o.secure_port);
     server_options.io_threads = o.io_threads;
+    server_options.max_connections = o.max_connections;
+    {
+      std::string error;
+      const std::optional<Duration> timeout = ParseDuration(o.read_header_timeout, &error);
+      if (!timeout || *timeout < std::chrono::seconds(1))
+        throw SetupError(2, "--read-header-timeout " + o.read_header_timeout + ": " +
+                                (timeout ? "at least 1s" : error));
+      server_options.request_timeout = std::chrono::ceil<std::chrono::seconds>(*timeout);
+    }
+    server_options.blocking_threads = o.delegation_threads;
+    server_options.max_pending_reviews = o.max_pending_reviews;
     server_options.certificate = certificate;
-    apiserver::TlsServer server(server_options, *auth.verifier, handler);
+    apiserver::TlsServer server(server_options, *auth.verifier, handler,
+                                &server_metrics.security());
     server.Start();
     log::Info("serving the external metrics API",
               {{"address", o.bind_address},

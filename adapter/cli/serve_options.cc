@@ -15,7 +15,16 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
   cmd.add_option("--prometheus-ca-file", o.prometheus_ca_file,
                  "CA bundle to verify Prometheus' HTTPS certificate");
   cmd.add_option("--prometheus-timeout", o.prometheus_timeout,
-                 "Timeout of one Prometheus query (overrides prometheus.timeout)");
+                 "Timeout of one Prometheus query (overrides prometheus.timeout; at most 24h)");
+  cmd.add_option("--prometheus-max-answer-bytes", o.prometheus_max_answer_bytes,
+                 "Largest Prometheus answer read, e.g. 64Mi (larger: error reason too_large)")
+      ->transform(CLI::AsSizeValue(/*kb_is_1000=*/true))
+      ->check(CLI::Range(uint64_t{1} << 10, uint64_t{1} << 40));
+  cmd.add_option("--max-history-bytes", o.max_history_bytes,
+                 "Memory for the series history of all policies, e.g. 512Mi (beyond it new series "
+                 "are dropped and counted)")
+      ->transform(CLI::AsSizeValue(/*kb_is_1000=*/true))
+      ->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 40));
 
   cmd.add_option("--secure-port", o.secure_port, "HTTPS port")->check(CLI::Range(0, 65535));
   cmd.add_option("--bind-address", o.bind_address, "Address to listen on");
@@ -33,6 +42,9 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
       ->delimiter(',');
   cmd.add_option("--requestheader-username-headers", o.requestheader_username_headers,
                  "Headers holding the user name")
+      ->delimiter(',');
+  cmd.add_option("--requestheader-uid-headers", o.requestheader_uid_headers,
+                 "Headers holding the user's UID (e.g. X-Remote-Uid; default none)")
       ->delimiter(',');
   cmd.add_option("--requestheader-group-headers", o.requestheader_group_headers,
                  "Headers holding the groups")
@@ -77,6 +89,18 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
       ->check(CLI::Range(1, 1000));
   cmd.add_option("--io-threads", o.io_threads, "HTTPS I/O threads (0: one per core)")
       ->check(CLI::Range(0, 256));
+  cmd.add_option("--read-header-timeout", o.read_header_timeout,
+                 "Time a client has from a request's first byte to its last header line; "
+                 "slower connections are closed (default 30s)");
+  cmd.add_option("--max-connections", o.max_connections,
+                 "HTTPS connections served at once; more are closed at accept (default 4096)")
+      ->check(CLI::Range(1, 1000000));
+  cmd.add_option("--delegation-threads", o.delegation_threads,
+                 "Threads that wait on TokenReview/SubjectAccessReview calls (default 4)")
+      ->check(CLI::Range(1, 256));
+  cmd.add_option("--max-pending-reviews", o.max_pending_reviews,
+                 "Requests that may wait for a review; more get 429 (default 256)")
+      ->check(CLI::Range(1, 100000));
   cmd.add_flag("--demo-data", o.demo_data,
                "Serve synthetic demo data instead of Prometheus (local demos only)");
   cmd.add_option("--demo-series", o.demo_series, "Series per policy with --demo-data")

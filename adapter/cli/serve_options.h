@@ -1,6 +1,7 @@
 // The flags of `prescale serve`, spelled as Kubernetes components spell them.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,9 @@ struct ServeOptions {
   std::string prometheus_url;  // overrides prometheus.url of the policy file
   std::string prometheus_token_file;
   std::string prometheus_ca_file;
-  std::string prometheus_timeout;  // overrides prometheus.timeout
+  std::string prometheus_timeout;                             // overrides prometheus.timeout
+  uint64_t prometheus_max_answer_bytes = uint64_t{64} << 20;  // larger answers: too_large
+  uint64_t max_history_bytes = uint64_t{512} << 20;           // series history of all policies
 
   int secure_port = 6443;
   std::string bind_address = "0.0.0.0";
@@ -29,6 +32,7 @@ struct ServeOptions {
   std::string requestheader_client_ca_file;
   std::vector<std::string> requestheader_allowed_names;
   std::vector<std::string> requestheader_username_headers = {"X-Remote-User"};
+  std::vector<std::string> requestheader_uid_headers;
   std::vector<std::string> requestheader_group_headers = {"X-Remote-Group"};
   std::vector<std::string> requestheader_extra_headers_prefix = {"X-Remote-Extra-"};
   std::string authentication_kubeconfig;
@@ -47,6 +51,10 @@ struct ServeOptions {
   int audit_log_maxsize_mb = 100;
   int audit_log_maxbackup = 5;
   int io_threads = 0;
+  std::string read_header_timeout = "30s";
+  int max_connections = 4096;
+  int delegation_threads = 4;
+  int max_pending_reviews = 256;
   bool demo_data = false;
   int demo_series = 3;
 

@@ -95,4 +95,6 @@ void GrpcMetrics::OnRefused(apiserver::AuthzDenial reason) {
   security_.AuthorizationDenied(apiserver::Surface::kGrpc, reason);
 }
 
+void GrpcMetrics::OnLimit(apiserver::Limit kind) { security_.LimitHit(kind); }
+
 }  // namespace prescale::adapter::keda

@@ -3,7 +3,8 @@
 //   prescale_grpc_streams_open{method}          streams currently open
 //   prescale_grpc_stream_messages_total{method} messages pushed on streams
 // `method` is the RPC name (GetMetrics, ...), `code` the gRPC status name (OK, NOT_FOUND, ...).
-// Refused callers also count in the security signals (apiserver/security_metrics.h), surface grpc.
+// Refused callers and requests refused by a bound also count in the security signals
+// (apiserver/security_metrics.h): surface grpc, limit kinds grpc_metadata, selector, grpc_streams.
 #pragma once
 
 #include <grpcpp/support/status.h>
@@ -37,6 +38,8 @@ class RpcObserver {
   virtual void OnStreamMessage(Method method) = 0;
   // A caller refused before its request was looked at.
   virtual void OnRefused(apiserver::AuthzDenial) {}
+  // A bound refused a request (prescale_limit_rejections_total{kind}).
+  virtual void OnLimit(apiserver::Limit) {}
 };
 
 // The RpcObserver that exports the metrics above. Counters are created on first use of a
@@ -49,6 +52,7 @@ class GrpcMetrics : public RpcObserver {
   void OnStreamOpened(Method method) override;
   void OnStreamMessage(Method method) override;
   void OnRefused(apiserver::AuthzDenial reason) override;
+  void OnLimit(apiserver::Limit kind) override;
 
  private:
   static constexpr int kCodeCount = 17;  // OK .. UNAUTHENTICATED

@@ -10,6 +10,7 @@
 #include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/server_builder.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -33,6 +34,8 @@ void CheckPem(const std::string& file, const char* what, const char* marker) {
     throw std::runtime_error(std::string(what) + " " + file + ": no PEM " +
                              std::string(marker).substr(11) + " in it");
 }
+
+int Ms(std::chrono::milliseconds d) { return static_cast<int>(d.count()); }
 
 std::string HostPort(const std::string& host, int port) {
   const bool ipv6 = host.find(':') != std::string::npos && host.front() != '[';
@@ -89,7 +92,7 @@ GrpcServer::GrpcServer(GrpcServerOptions options, const SnapshotHolder& holder,
         }
         log::Info(ready ? "gRPC health: SERVING" : "gRPC health: NOT_SERVING");
       },
-      options_.allowed_names);
+      options_.allowed_names, options_.max_streams);
 }
 
 GrpcServer::~GrpcServer() { Stop(); }
@@ -118,6 +121,19 @@ void GrpcServer::Start() {
   // Detect peers that vanished without closing (idle streams would otherwise stay open).
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 120000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  // Bounds of what one client may hold (grpc_server.h).
+  builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONCURRENT_STREAMS,
+      static_cast<int>(std::min<size_t>(options_.max_streams, 1 << 20)) + kUnaryCallsPerConnection);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, Ms(options_.max_connection_idle));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, Ms(options_.max_connection_age));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                             Ms(options_.max_connection_age_grace));
+  // Keepalive enforcement: a client pinging more often than this gets strikes, then GOAWAY.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             Ms(kMinClientPingInterval));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0)
     throw std::runtime_error("gRPC server: cannot listen on " +

@@ -6,12 +6,25 @@
 // (gRPC's built-in health service starts SERVING; the server sets NOT_SERVING right after it
 // starts listening, so a client can see SERVING only within that instant.)
 //
+// Bounds (README, limits): a request message is at most kMaxReceiveBytes (gRPC refuses a larger
+// one with RESOURCE_EXHAUSTED before the service sees it); at most max_streams KEDA streams are
+// open service-wide (scaler_service.h) and max_streams + kUnaryCallsPerConnection calls per
+// connection (HTTP/2 MAX_CONCURRENT_STREAMS: KEDA multiplexes every ScaledObject's calls on one
+// connection per scaler address, so one connection may carry all the streams); a connection
+// without calls is closed after max_connection_idle, any connection after max_connection_age
+// plus max_connection_age_grace (calls still open then, streams included, end with UNAVAILABLE
+// and KEDA reconnects), which also bounds how long a client certificate verified at the
+// handshake stays in use; the server pings idle connections every 2 min and closes those that
+// do not answer within 20 s, and closes a connection whose client pings more often than every
+// kMinClientPingInterval (gRPC's ping strikes).
+//
 // Threading: Start() and Stop() from one thread; port() from any.
 #pragma once
 
 #include <grpcpp/server.h>
 #include <prometheus/registry.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,7 +46,16 @@ struct GrpcServerOptions {
   // Non-empty: only certificates whose common name or a DNS SAN is listed may call (others get
   // PERMISSION_DENIED). REQUIRES client_ca_file.
   std::vector<std::string> allowed_names;
+  // KEDA streams open at once, service-wide.
+  size_t max_streams = ScalerService::kDefaultMaxStreams;
+  std::chrono::milliseconds max_connection_idle = std::chrono::minutes(5);
+  std::chrono::milliseconds max_connection_age = std::chrono::hours(1);
+  std::chrono::milliseconds max_connection_age_grace = std::chrono::minutes(5);
 };
+
+inline constexpr int kMaxReceiveBytes = 64 * 1024;
+inline constexpr int kUnaryCallsPerConnection = 100;
+inline constexpr std::chrono::milliseconds kMinClientPingInterval = std::chrono::minutes(1);
 
 class GrpcServer {
  public:

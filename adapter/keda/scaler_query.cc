@@ -39,16 +39,39 @@ const std::string* Lookup(const externalscaler::ScaledObjectRef& ref, const char
   return it == ref.scalermetadata().end() ? nullptr : &it->second;
 }
 
-std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+// An excerpt of a client's value: error messages never echo a whole (large) value.
+std::string Quoted(std::string_view s) { return "\"" + apiserver::SelectorExcerpt(s) + "\""; }
+
+}  // namespace
+
+std::optional<ScalerError> CheckMetadataBounds(const externalscaler::ScaledObjectRef& ref) {
+  const auto& metadata = ref.scalermetadata();
+  if (static_cast<size_t>(metadata.size()) > kMaxMetadataKeys)
+    return ScalerError{StatusCode::INVALID_ARGUMENT,
+                       "scalerMetadata has " + std::to_string(metadata.size()) + " keys, at most " +
+                           std::to_string(kMaxMetadataKeys),
+                       apiserver::Limit::kGrpcMetadata};
+  size_t bytes = 0;
+  for (const auto& [key, value] : metadata) bytes += key.size() + value.size();
+  if (bytes > kMaxMetadataBytes)
+    return ScalerError{StatusCode::INVALID_ARGUMENT,
+                       "scalerMetadata is " + std::to_string(bytes) + " bytes, at most " +
+                           std::to_string(kMaxMetadataBytes),
+                       apiserver::Limit::kGrpcMetadata};
+  return std::nullopt;
+}
+
+namespace {
 
 // The metric named by `q`, or the error for a missing snapshot or an unknown name.
 std::variant<const ServedMetric*, ScalerError> FindMetric(const Snapshot* snapshot,
                                                           const ScalerQuery& q) {
   if (!snapshot) return ScalerError{StatusCode::UNAVAILABLE, "no data loaded yet"};
-  if (const ServedMetric* m = snapshot->Find(q.metric)) return m;
+  if (const ServedMetric* m = snapshot->Find(q.metric); m && m->visibility.Readable(q.ns)) return m;
   std::string served;
   int listed = 0;
   for (const auto& [name, metric] : snapshot->metrics()) {
+    if (!metric.visibility.Readable(q.ns)) continue;
     if (listed++ == 10) {
       served += ", ...";
       break;
@@ -64,7 +87,9 @@ std::variant<const ServedMetric*, ScalerError> FindMetric(const Snapshot* snapsh
 
 std::variant<ScalerQuery, ScalerError> ParseScalerMetadata(
     const externalscaler::ScaledObjectRef& ref) {
+  if (std::optional<ScalerError> error = CheckMetadataBounds(ref)) return std::move(*error);
   ScalerQuery q;
+  q.ns = ref.namespace_();
   const std::string* metric = Lookup(ref, "metric");
   if (!metric || Trim(*metric).empty())
     return Invalid(
@@ -84,9 +109,14 @@ std::variant<ScalerQuery, ScalerError> ParseScalerMetadata(
 
   if (const std::string* selector = Lookup(ref, "labelSelector")) {
     std::string error;
+    bool too_large = false;
     std::optional<apiserver::LabelSelector> parsed =
-        apiserver::LabelSelector::Parse(*selector, &error);
-    if (!parsed) return Invalid("labelSelector " + Quoted(*selector) + ": " + error);
+        apiserver::LabelSelector::Parse(*selector, &error, &too_large);
+    if (!parsed) {
+      ScalerError invalid = Invalid("labelSelector " + Quoted(*selector) + ": " + error);
+      if (too_large) invalid.limit = apiserver::Limit::kSelector;
+      return invalid;
+    }
     q.selector = std::move(*parsed);
     q.selector_text = *selector;
   }
@@ -118,7 +148,7 @@ std::variant<ScalerAnswer, ScalerError> Evaluate(const Snapshot* snapshot, const
   }
   ScalerAnswer answer;
   for (const apiserver::ExternalMetricValue& v : metric.values) {
-    if (!q.selector.Matches(v.labels)) continue;
+    if (!metric.visibility.Visible(q.ns, v.labels) || !q.selector.Matches(v.labels)) continue;
     answer.sum += v.value;
     ++answer.series;
     // The HPA sums the items' MilliValue(); so does this, saturating like Quantity.

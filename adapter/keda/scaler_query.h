@@ -12,6 +12,11 @@
 //   metricName           optional  name reported in MetricSpec (default: the `metric` value);
 //                                  KEDA names the HPA metric s<trigger index>-<metricName>
 //
+// Bounds (checked before anything is parsed): at most kMaxMetadataKeys keys and
+// kMaxMetadataBytes bytes of keys and values in all, and a labelSelector within the label
+// selector's own bounds (apiserver::kMaxSelectorBytes, kMaxSelectorRequirements). Error messages
+// quote at most an excerpt of a value.
+//
 // The served value is the SUM of the matching series, one MetricValue per request, computed as
 // the HPA computes an External metric from the items of the external metrics API: the sum of
 // each item's Quantity MilliValue() (each value rounded up to milli-units, then added). The same
@@ -21,6 +26,7 @@
 #include <grpcpp/support/status.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -28,8 +34,12 @@
 #include "adapter/keda/externalscaler.pb.h"
 #include "adapter/snapshot.h"
 #include "apiserver/label_selector.h"
+#include "apiserver/security_metrics.h"
 
 namespace prescale::adapter::keda {
+
+inline constexpr size_t kMaxMetadataKeys = 32;
+inline constexpr size_t kMaxMetadataBytes = 16 * 1024;
 
 // A failed answer: the gRPC status it becomes. Codes used: INVALID_ARGUMENT (bad metadata),
 // NOT_FOUND (no such metric, or no series matches the selector), UNAVAILABLE (no snapshot yet,
@@ -37,12 +47,15 @@ namespace prescale::adapter::keda {
 struct ScalerError {
   grpc::StatusCode code = grpc::StatusCode::INTERNAL;
   std::string message;
+  // Set when a bound refused the request (kGrpcMetadata, kSelector), for the caller to count.
+  std::optional<apiserver::Limit> limit;
 
   grpc::Status ToStatus() const { return grpc::Status(code, message); }
 };
 
 // A parsed and validated trigger. Copyable; immutable once parsed.
 struct ScalerQuery {
+  std::string ns;  // the ScaledObject's namespace: what the policy's visibility is checked for
   std::string metric;
   std::string spec_name;  // MetricSpec.metricName
   std::string selector_text;
@@ -53,8 +66,12 @@ struct ScalerQuery {
   int64_t activation_milli = 0;     // ceil(activation_threshold * 1000)
 };
 
-// Parses `ref.scalerMetadata`. Errors are INVALID_ARGUMENT with a message naming the key, the
-// offending value and what is expected. Does not look at any snapshot.
+// INVALID_ARGUMENT (with `limit` kGrpcMetadata) when the metadata exceeds kMaxMetadataKeys or
+// kMaxMetadataBytes; nullopt when within. Looks at the sizes only.
+std::optional<ScalerError> CheckMetadataBounds(const externalscaler::ScaledObjectRef& ref);
+
+// Parses `ref.scalerMetadata` (CheckMetadataBounds first). Errors are INVALID_ARGUMENT with a
+// message naming the key, the offending value and what is expected. Does not look at any snapshot.
 std::variant<ScalerQuery, ScalerError> ParseScalerMetadata(
     const externalscaler::ScaledObjectRef& ref);
 

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "apiserver/digest.h"
 #include "common/log.h"
 
 namespace prescale::adapter::keda {
@@ -15,7 +16,10 @@ namespace {
 // HPA repeat the same questions while a snapshot is current, and parsing the metadata and
 // scanning the series is most of the service's own cost per call. The memo holds a reference to
 // its snapshot, so a new snapshot can never be mistaken for it; it empties when the snapshot
-// changes or after kMemoLimit distinct triggers.
+// changes, or when it holds kMemoEntries triggers or kMemoBytes bytes. It is keyed by the
+// SHA-256 of the metadata (a collision-resistant digest: a caller cannot craft metadata whose
+// key is another trigger's and so plant an answer for it), and holds no INVALID_ARGUMENT answer:
+// a caller sending ever new malformed metadata fills nothing.
 struct MemoEntry {
   std::variant<ScalerAnswer, ScalerError> answer;
   std::string spec_name;
@@ -23,11 +27,15 @@ struct MemoEntry {
 struct Memo {
   std::shared_ptr<const Snapshot> snapshot;
   std::unordered_map<std::string, MemoEntry> entries;
+  size_t bytes = 0;
 };
 thread_local Memo memo;
-constexpr size_t kMemoLimit = 1024;
+constexpr size_t kMemoEntries = 1024;
+constexpr size_t kMemoBytes = size_t{1} << 20;  // per gRPC thread
 
-// The metadata as one string, independent of the map's iteration order.
+// The digest of the namespace (which decides the series visible) and the metadata, independent
+// of the map's iteration order. Within the metadata bounds (CheckMetadataBounds), so the text
+// hashed is at most kMaxMetadataBytes plus the namespace and separators.
 std::string MetadataKey(const externalscaler::ScaledObjectRef& ref) {
   std::vector<const google::protobuf::MapPair<std::string, std::string>*> pairs;
   pairs.reserve(ref.scalermetadata().size());
@@ -38,21 +46,32 @@ std::string MetadataKey(const externalscaler::ScaledObjectRef& ref) {
   }
   std::sort(pairs.begin(), pairs.end(),
             [](const auto* a, const auto* b) { return a->first < b->first; });
-  std::string key;
-  key.reserve(size);
+  std::string text;
+  text.reserve(size + ref.namespace_().size() + 1);
+  text += ref.namespace_();
+  text += '\0';
   for (const auto* pair : pairs) {
-    key += pair->first;
-    key += '\0';
-    key += pair->second;
-    key += '\0';
+    text += pair->first;
+    text += '\0';
+    text += pair->second;
+    text += '\0';
   }
-  return key;
+  return apiserver::Sha256Hex(text);
 }
 
-const MemoEntry& Answer(const SnapshotHolder& holder, const externalscaler::ScaledObjectRef& ref) {
+size_t EntryBytes(const std::string& key, const MemoEntry& entry) {
+  const auto* error = std::get_if<ScalerError>(&entry.answer);
+  return sizeof(MemoEntry) + key.size() + entry.spec_name.size() +
+         (error ? error->message.size() : 0) + 64;  // and the map's node
+}
+
+MemoEntry Answer(const SnapshotHolder& holder, const externalscaler::ScaledObjectRef& ref) {
+  if (std::optional<ScalerError> error = CheckMetadataBounds(ref)) return {std::move(*error), ""};
   std::shared_ptr<const Snapshot> snapshot = holder.Current();
-  if (memo.snapshot != snapshot || memo.entries.size() >= kMemoLimit) {
+  if (memo.snapshot != snapshot || memo.entries.size() >= kMemoEntries ||
+      memo.bytes >= kMemoBytes) {
     memo.entries.clear();
+    memo.bytes = 0;
     memo.snapshot = snapshot;
   }
   std::string key = MetadataKey(ref);
@@ -66,6 +85,9 @@ const MemoEntry& Answer(const SnapshotHolder& holder, const externalscaler::Scal
     entry.answer = Evaluate(snapshot.get(), query);
     entry.spec_name = query.spec_name;
   }
+  const auto* error = std::get_if<ScalerError>(&entry.answer);
+  if (error && error->code == grpc::StatusCode::INVALID_ARGUMENT) return entry;
+  memo.bytes += EntryBytes(key, entry);
   return memo.entries.emplace(std::move(key), std::move(entry)).first->second;
 }
 
@@ -77,6 +99,8 @@ class ScalerService::Stream {
   virtual ~Stream() = default;
   virtual void Poke() = 0;
   virtual void End(grpc::Status status) = 0;
+
+  bool counted = false;  // guarded by the service's mu_: holds one of max_streams' places
 };
 
 // A server-streaming call whose answer is a function of the current snapshot.
@@ -191,11 +215,17 @@ class ScalerService::SnapshotStream final : public grpc::ServerWriteReactor<Resp
 
 ScalerService::ScalerService(const SnapshotHolder& holder, RpcObserver& observer,
                              std::function<void(bool)> on_readiness,
-                             std::vector<std::string> allowed_names)
+                             std::vector<std::string> allowed_names, size_t max_streams)
     : holder_(holder),
       observer_(observer),
       on_readiness_(std::move(on_readiness)),
-      allowed_names_(std::move(allowed_names)) {}
+      allowed_names_(std::move(allowed_names)),
+      max_streams_(max_streams) {}
+
+const ScalerError* ScalerService::Counted(const ScalerError* error) const {
+  if (error && error->limit) observer_.OnLimit(*error->limit);
+  return error;
+}
 
 std::optional<ScalerError> ScalerService::Refuse(const grpc::CallbackServerContext* context) const {
   if (allowed_names_.empty()) return std::nullopt;
@@ -266,26 +296,45 @@ void ScalerService::Watch(std::stop_token stop) {
       streams.reserve(streams_.size());
       for (const auto& [raw, stream] : streams_) streams.push_back(stream);
     }
+    // Every open stream re-evaluates here, one after the other. That is bounded: at most
+    // max_streams_ streams, each a selector of at most kMaxSelectorRequirements requirements
+    // (kMaxSelectorBytes) matched against the served series, so no stream can stall the others
+    // for long; a stream whose write is still in flight only notes the change (Poke).
     for (const auto& stream : streams) stream->Poke();
   }
 }
 
 template <class Response>
 ScalerService::SnapshotStream<Response>* ScalerService::OpenStream(
-    Method method, std::function<std::variant<Response, ScalerError>(const Snapshot*)> compute) {
+    Method method, std::function<std::variant<Response, ScalerError>(const Snapshot*)> compute,
+    bool counted) {
   auto stream = std::make_shared<SnapshotStream<Response>>(*this, method, std::move(compute));
   observer_.OnStreamOpened(method);
   bool shutting_down;
+  bool refused = false;
   {
     std::lock_guard lock(mu_);
     streams_.emplace(stream.get(), stream);
     shutting_down = shutting_down_;
+    if (counted && !shutting_down) {
+      refused = counted_streams_ >= max_streams_;
+      if (!refused) {
+        ++counted_streams_;
+        stream->counted = true;
+      }
+    }
   }
   // Safe before the reactor is returned to gRPC: its first operations are queued until then.
-  if (shutting_down)
+  if (shutting_down) {
     stream->End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "prescale is shutting down"));
-  else
+  } else if (refused) {
+    observer_.OnLimit(apiserver::Limit::kGrpcStreams);
+    stream->End(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        "too many open streams (at most " + std::to_string(max_streams_) + "); retry later"));
+  } else {
     stream->Poke();
+  }
   return stream.get();  // the registry keeps it alive until StreamDone
 }
 
@@ -297,6 +346,7 @@ void ScalerService::StreamDone(Stream* stream, Method method, grpc::StatusCode c
   if (it == streams_.end()) return;
   last = std::move(it->second);
   streams_.erase(it);
+  if (last->counted) --counted_streams_;
 }
 
 grpc::ServerUnaryReactor* ScalerService::FinishUnary(grpc::CallbackServerContext* context,
@@ -316,8 +366,8 @@ grpc::ServerUnaryReactor* ScalerService::IsActive(grpc::CallbackServerContext* c
                                                   externalscaler::IsActiveResponse* response) {
   if (auto refused = Refuse(context))
     return FinishUnary(context, Method::kIsActive, refused->ToStatus());
-  const MemoEntry& entry = Answer(holder_, *request);
-  if (const auto* error = std::get_if<ScalerError>(&entry.answer))
+  const MemoEntry entry = Answer(holder_, *request);
+  if (const auto* error = Counted(std::get_if<ScalerError>(&entry.answer)))
     return FinishUnary(context, Method::kIsActive, error->ToStatus());
   response->set_result(std::get<ScalerAnswer>(entry.answer).active);
   return FinishUnary(context, Method::kIsActive, grpc::Status::OK);
@@ -329,7 +379,7 @@ grpc::ServerUnaryReactor* ScalerService::GetMetricSpec(
   if (auto refused = Refuse(context))
     return FinishUnary(context, Method::kGetMetricSpec, refused->ToStatus());
   auto parsed = ParseScalerMetadata(*request);
-  if (auto* error = std::get_if<ScalerError>(&parsed))
+  if (auto* error = Counted(std::get_if<ScalerError>(&parsed)))
     return FinishUnary(context, Method::kGetMetricSpec, error->ToStatus());
   auto answer = MetricSpecAnswer(holder_.Current().get(), std::get<ScalerQuery>(parsed));
   if (auto* error = std::get_if<ScalerError>(&answer))
@@ -343,8 +393,8 @@ grpc::ServerUnaryReactor* ScalerService::GetMetrics(
     externalscaler::GetMetricsResponse* response) {
   if (auto refused = Refuse(context))
     return FinishUnary(context, Method::kGetMetrics, refused->ToStatus());
-  const MemoEntry& entry = Answer(holder_, request->scaledobjectref());
-  if (const auto* error = std::get_if<ScalerError>(&entry.answer))
+  const MemoEntry entry = Answer(holder_, request->scaledobjectref());
+  if (const auto* error = Counted(std::get_if<ScalerError>(&entry.answer)))
     return FinishUnary(context, Method::kGetMetrics, error->ToStatus());
   AddMetricValue(std::get<ScalerAnswer>(entry.answer),
                  request->metricname().empty() ? entry.spec_name : request->metricname(), response);
@@ -356,9 +406,10 @@ grpc::ServerWriteReactor<externalscaler::IsActiveResponse>* ScalerService::Strea
   using Answer = std::variant<externalscaler::IsActiveResponse, ScalerError>;
   auto parsed = ParseScalerMetadata(*request);
   if (auto refused = Refuse(context)) parsed = std::move(*refused);
-  if (auto* error = std::get_if<ScalerError>(&parsed)) {
+  if (auto* error = Counted(std::get_if<ScalerError>(&parsed))) {
     return OpenStream<externalscaler::IsActiveResponse>(
-        Method::kStreamIsActive, [error = *error](const Snapshot*) -> Answer { return error; });
+        Method::kStreamIsActive, [error = *error](const Snapshot*) -> Answer { return error; },
+        /*counted=*/false);
   }
   return OpenStream<externalscaler::IsActiveResponse>(
       Method::kStreamIsActive,
@@ -368,7 +419,8 @@ grpc::ServerWriteReactor<externalscaler::IsActiveResponse>* ScalerService::Strea
         externalscaler::IsActiveResponse response;
         response.set_result(std::get<ScalerAnswer>(answer).active);
         return response;
-      });
+      },
+      /*counted=*/true);
 }
 
 grpc::ServerWriteReactor<externalscaler::GetMetricSpecResponse>* ScalerService::StreamMetricSpec(
@@ -376,15 +428,17 @@ grpc::ServerWriteReactor<externalscaler::GetMetricSpecResponse>* ScalerService::
   using Answer = std::variant<externalscaler::GetMetricSpecResponse, ScalerError>;
   auto parsed = ParseScalerMetadata(*request);
   if (auto refused = Refuse(context)) parsed = std::move(*refused);
-  if (auto* error = std::get_if<ScalerError>(&parsed)) {
+  if (auto* error = Counted(std::get_if<ScalerError>(&parsed))) {
     return OpenStream<externalscaler::GetMetricSpecResponse>(
-        Method::kStreamMetricSpec, [error = *error](const Snapshot*) -> Answer { return error; });
+        Method::kStreamMetricSpec, [error = *error](const Snapshot*) -> Answer { return error; },
+        /*counted=*/false);
   }
   return OpenStream<externalscaler::GetMetricSpecResponse>(
       Method::kStreamMetricSpec,
       [query = std::get<ScalerQuery>(parsed)](const Snapshot* snapshot) -> Answer {
         return MetricSpecAnswer(snapshot, query);
-      });
+      },
+      /*counted=*/true);
 }
 
 }  // namespace prescale::adapter::keda

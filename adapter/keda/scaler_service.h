@@ -3,7 +3,13 @@
 //
 // Unary RPCs (IsActive, GetMetricSpec, GetMetrics) are answered inline on the gRPC thread that
 // received them: the trigger's metadata is parsed, the current snapshot read; no lock, no I/O.
-// Each thread memoizes the answer per trigger (its metadata) while the snapshot stays current.
+// Each thread memoizes the answer per trigger (the SHA-256 of its metadata) while the snapshot
+// stays current, at most 1024 answers and 1 MiB per thread, never an INVALID_ARGUMENT answer.
+//
+// Bounds: metadata beyond scaler_query.h's bounds is INVALID_ARGUMENT before it is parsed
+// (counted: RpcObserver::OnLimit, kGrpcMetadata or kSelector); at most `max_streams` streams
+// with a valid trigger are open at once, service-wide: beyond, a new stream ends at once with
+// RESOURCE_EXHAUSTED (counted, kGrpcStreams) while the open ones and unary calls go on.
 //
 // Streams (StreamIsActive, StreamMetricSpec) send the current answer as soon as they open, then
 // again only when a newly published snapshot changes it: no timer. One watcher thread blocks in
@@ -45,7 +51,10 @@ class ScalerService final : public externalscaler::ExternalScaler::CallbackServi
   // SANs that may call; any other caller gets PERMISSION_DENIED, counted as such.
   ScalerService(const SnapshotHolder& holder, RpcObserver& observer,
                 std::function<void(bool ready)> on_readiness = {},
-                std::vector<std::string> allowed_names = {});
+                std::vector<std::string> allowed_names = {},
+                size_t max_streams = kDefaultMaxStreams);
+
+  static constexpr size_t kDefaultMaxStreams = 1000;
   ~ScalerService() override;  // Shutdown()
   ScalerService(const ScalerService&) = delete;
   ScalerService& operator=(const ScalerService&) = delete;
@@ -84,10 +93,14 @@ class ScalerService final : public externalscaler::ExternalScaler::CallbackServi
                                         grpc::Status status);
   // PERMISSION_DENIED when the caller's certificate is not allowed; nullopt when it is.
   std::optional<ScalerError> Refuse(const grpc::CallbackServerContext* context) const;
-  // Registers a new stream (the registry owns it until its OnDone) and starts it.
+  // Registers a new stream (the registry owns it until its OnDone) and starts it. A `counted`
+  // stream takes one of max_streams_ places, or ends at once with RESOURCE_EXHAUSTED.
   template <class Response>
   SnapshotStream<Response>* OpenStream(
-      Method method, std::function<std::variant<Response, ScalerError>(const Snapshot*)> compute);
+      Method method, std::function<std::variant<Response, ScalerError>(const Snapshot*)> compute,
+      bool counted);
+  // Reports error->limit to the observer, if any; returns `error`.
+  const ScalerError* Counted(const ScalerError* error) const;
   void StreamDone(Stream* stream, Method method, grpc::StatusCode code);
   void Watch(std::stop_token stop);
   void ReportReadiness();
@@ -96,10 +109,12 @@ class ScalerService final : public externalscaler::ExternalScaler::CallbackServi
   RpcObserver& observer_;
   const std::function<void(bool)> on_readiness_;
   const std::vector<std::string> allowed_names_;
+  const size_t max_streams_;
 
   mutable std::mutex mu_;
   std::unordered_map<Stream*, std::shared_ptr<Stream>> streams_;  // guarded by mu_
   bool shutting_down_ = false;                                    // guarded by mu_
+  size_t counted_streams_ = 0;                                    // guarded by mu_
   int readiness_ = -1;  // last reported: -1 none, 0, 1; watcher thread (and Start) only
 
   std::jthread watcher_;

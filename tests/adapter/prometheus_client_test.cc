@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 
 #include "tests/support/fake_prometheus.h"
 
@@ -94,6 +96,45 @@ TEST(PrometheusClientTest, TypedErrors) {
   QueryResult refused = orphan->Query("q", 0);
   ASSERT_TRUE(std::holds_alternative<PrometheusError>(refused));
   EXPECT_EQ(std::get<PrometheusError>(refused).reason, PrometheusError::Reason::kConnect);
+}
+
+TEST(PrometheusClientTest, AnswersLargerThanTheBoundAreTooLargeAndReadNoFurther) {
+  FakePrometheus fake;
+  PrometheusClientOptions o;
+  o.url = fake.url();
+  o.max_body_bytes = 4096;
+  auto created = PrometheusClient::Create(o);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<PrometheusClient>>(created));
+  auto& client = std::get<std::unique_ptr<PrometheusClient>>(created);
+  // 1000 points: about 20 KB.
+  QueryResult r = client->QueryRange("q", 1764149400, 1764149400 + 999 * 15, 15);
+  ASSERT_TRUE(std::holds_alternative<PrometheusError>(r));
+  const PrometheusError& e = std::get<PrometheusError>(r);
+  EXPECT_EQ(ReasonLabel(e.reason), std::string("too_large"));
+  EXPECT_EQ(e.message, "the answer is larger than 4096 bytes (--prometheus-max-answer-bytes)");
+  EXPECT_FALSE(e.SourceFailure());  // a property of this query: other policies go on
+  EXPECT_EQ(fake.requests(), 1);    // refused as it arrived, not retried
+  // A small answer on the same client is fine.
+  EXPECT_TRUE(std::holds_alternative<std::vector<Series>>(
+      client->QueryRange("q", 1764149400, 1764149430, 15)));
+  EXPECT_EQ(PrometheusClientOptions{}.max_body_bytes, size_t{64} << 20);
+}
+
+TEST(PrometheusClientTest, ATokenFileWithControlCharactersIsATokenError) {
+  FakePrometheus fake;
+  const std::string file = ::testing::TempDir() + "prescale-client-token";
+  std::ofstream(file) << "abc\r\nX-Injected: yes\n";
+  PrometheusClientOptions o;
+  o.url = fake.url();
+  o.token_file = file;
+  auto created = PrometheusClient::Create(o);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<PrometheusClient>>(created));
+  QueryResult r = std::get<std::unique_ptr<PrometheusClient>>(created)->Query("up", 0);
+  ASSERT_TRUE(std::holds_alternative<PrometheusError>(r));
+  EXPECT_EQ(std::get<PrometheusError>(r).reason, PrometheusError::Reason::kToken);
+  EXPECT_NE(std::get<PrometheusError>(r).message.find("control character"), std::string::npos);
+  EXPECT_EQ(fake.requests(), 0);  // nothing was sent
+  std::remove(file.c_str());
 }
 
 }  // namespace

@@ -174,5 +174,29 @@ TEST(SnapshotWaitTest, StopRequestWakesTheWaiter) {
   EXPECT_EQ(holder.WaitForNewerThan(0, stop.get_token()), 0u);
 }
 
+TEST(SnapshotProviderTest, ANamespaceSeesOnlyWhatItsPolicyServesIt) {
+  const auto t = std::chrono::system_clock::from_time_t(1764149400);
+  ServedMetric listed{"listed", "p", ServedMetric::State::kOk, "", {}, {{"risk", "trading"}, ""}};
+  ServedMetric labelled{"labelled", "q", ServedMetric::State::kOk, "", {}, {{}, "namespace"}};
+  for (const char* ns : {"trading", "risk", "team-a"}) {
+    listed.values.push_back({"listed", {{"namespace", ns}}, t, 15, 1, ""});
+    labelled.values.push_back({"labelled", {{"namespace", ns}}, t, 15, 1, ""});
+  }
+  SnapshotHolder holder;
+  holder.Publish(
+      std::make_shared<const Snapshot>(t, std::vector<ServedMetric>{listed, labelled}, true));
+  SnapshotProvider provider(holder);
+  const auto count = [&](const char* ns, const char* metric) -> int {
+    auto r = provider.GetExternalMetric(ns, metric, {});
+    if (std::holds_alternative<ProviderError>(r))
+      return std::get<ProviderError>(r).kind == ProviderError::Kind::kNotFound ? -1 : -2;
+    return static_cast<int>(std::get<MetricValues>(r).items.size());
+  };
+  EXPECT_EQ(count("trading", "listed"), 3);
+  EXPECT_EQ(count("team-a", "listed"), -1);   // not served there: not found, nothing revealed
+  EXPECT_EQ(count("team-a", "labelled"), 1);  // its own series only
+  EXPECT_EQ(count("other", "labelled"), 0);
+}
+
 }  // namespace
 }  // namespace prescale::adapter

@@ -94,5 +94,39 @@ TEST(AuthorizerTest, CacheKeysDistinguishEveryAttribute) {
   EXPECT_NE(AccessCacheKey(a), AccessCacheKey(b));
 }
 
+TEST(AuthorizerTest, CacheKeysAreInjectiveOverExtraAndSubresource) {
+  // The review's collision (m1): the same bytes split differently between keys and values.
+  AccessAttributes a = List("u", {"g"});
+  AccessAttributes b = a;
+  a.user.extra = {{"k1", {"v1", "zz", "v3"}}};
+  b.user.extra = {{"k1", {"v1"}}, {"zz", {"v3"}}};
+  EXPECT_NE(AccessCacheKey(a), AccessCacheKey(b));
+  b = a;
+  b.subresource = "status";
+  EXPECT_NE(AccessCacheKey(a), AccessCacheKey(b));
+}
+
+TEST(AuthorizerTest, AFloodOfDenialsDoesNotPushOutAllowedCallers) {
+  auto reviewer = std::make_shared<testing::ScriptedAccessReviewer>();
+  reviewer->decide = [](const AccessAttributes& a) {
+    return a.user.name == "hpa" ? AccessReviewResult::Outcome::kAllowed
+                                : AccessReviewResult::Outcome::kDenied;
+  };
+  AuthorizationOptions options;
+  options.max_cached_allowed = 10;
+  options.max_cached_denied = 10;
+  Authorizer authz(options, reviewer);
+  const AccessAttributes hpa = List("hpa", {});
+  ASSERT_EQ(authz.Authorize(hpa, true).outcome, AuthorizationDecision::Outcome::kAllowed);
+  for (int i = 0; i < 1000; ++i) {
+    AccessAttributes anonymous = List("system:anonymous", {"system:unauthenticated"});
+    anonymous.resource_request = false;
+    anonymous.path = "/" + std::string(60 * 1024, 'x') + std::to_string(i);
+    EXPECT_EQ(authz.Authorize(anonymous, true).outcome, AuthorizationDecision::Outcome::kDenied);
+  }
+  EXPECT_EQ(authz.Authorize(hpa, false).outcome, AuthorizationDecision::Outcome::kAllowed);
+  EXPECT_EQ(reviewer->calls, 1001);
+}
+
 }  // namespace
 }  // namespace prescale::apiserver

@@ -125,6 +125,30 @@ TEST_F(HandlerTest, ErrorsAreStatusObjects) {
   EXPECT_EQ(Get(kList + "order_flow_rate").status, 500);
 }
 
+TEST_F(HandlerTest, OversizedSelectorsAre400WithoutEchoAndCounted) {
+  std::string many;  // 101 requirements
+  for (int i = 0; i <= 100; ++i) many += (i ? "," : "") + std::string("k") + std::to_string(i);
+  const std::string secretish = "venue%3D" + std::string(5000, 'x');
+  for (const std::string& selector : {many, secretish}) {
+    auto r = Get(kList + "order_flow_rate?labelSelector=" + selector);
+    EXPECT_EQ(r.status, 400);
+    const json status = json::parse(r.body);
+    EXPECT_EQ(status["reason"], "BadRequest");
+    const std::string message = status["message"];
+    EXPECT_LT(message.size(), 200u) << message;
+    EXPECT_NE(message.find("..."), std::string::npos) << message;
+  }
+  EXPECT_NE(Metrics().find("prescale_limit_rejections_total{kind=\"selector\"} 2"),
+            std::string::npos)
+      << Metrics();
+  // A malformed selector is a 400 too, not counted as a bound.
+  EXPECT_EQ(Get(kList + "order_flow_rate?labelSelector=venue%3E3").status, 400);
+  EXPECT_NE(Metrics().find("prescale_limit_rejections_total{kind=\"selector\"} 2"),
+            std::string::npos);
+  // Within the bounds, served as before.
+  EXPECT_EQ(Get(kList + "order_flow_rate?labelSelector=venue%3Dxnas").status, 200);
+}
+
 TEST_F(HandlerTest, EncodedResponsesAreReusedOnlyWithinOneGeneration) {
   const std::string target = kList + "order_flow_rate?labelSelector=venue%3Dxnas";
   provider_.generation = 7;
@@ -205,6 +229,56 @@ TEST_F(HandlerTest, RequestsAreCountedByRouteAndCode) {
   EXPECT_NE(
       text.find("prescale_http_requests_total{code=\"404\",path=\"/apis/external.metrics.k8s.io/"
                 "v1beta1/namespaces/{namespace}/{metric}\"} 1"),
+      std::string::npos);
+}
+
+TEST_F(HandlerTest, MalformedAndOversizedPathsAreRefusedBeforeAnyReview) {
+  ApiHandler handler(provider_, authenticator_, authorizer_, metrics_, {});
+  const ClientCertificate bob = User("bob");  // needs a review for anything
+  HttpRequest r;
+  r.method = "GET";
+  r.certificate = &bob;
+  for (const std::string target : {"/%FF", "/apis/g/v/namespaces/a%2Fb/m", "/x%00"}) {
+    r.target = target;
+    const std::optional<HttpResponse> response = handler.Handle(r, true);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 400) << target;
+    EXPECT_EQ(json::parse(response->body)["reason"], "BadRequest");
+  }
+  r.method = "BREW";  // not a verb any review could be about
+  r.target = "/healthz";
+  EXPECT_EQ(handler.Handle(r, true)->status, 405);
+  r.method = "GET";
+  const std::string long_path = "/" + std::string(5000, 'a');
+  r.target = long_path;
+  EXPECT_EQ(handler.Handle(r, true)->status, 414);
+  EXPECT_EQ(reviewer_->calls, 0);
+  EXPECT_NE(Metrics().find("prescale_limit_rejections_total{kind=\"uri_bytes\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(HandlerTest, FailuresAndDenialsAreCountedByReason) {
+  ApiHandler handler(provider_, authenticator_, authorizer_, metrics_, {});
+  ClientCertificate foreign;
+  foreign.present = true;
+  foreign.common_name = "mallory\xff";  // invalid UTF-8 reaches no JSON encoder as an exception
+  const ClientCertificate bob = User("bob\xff");
+  HttpRequest r;
+  r.method = "GET";
+  const std::string target = kList + "order_flow_rate";  // the request holds a view
+  r.target = target;
+  r.certificate = &foreign;
+  EXPECT_EQ(handler.Handle(r, true)->status, 401);
+  r.certificate = &bob;
+  const std::optional<HttpResponse> denied = handler.Handle(r, true);
+  EXPECT_EQ(denied->status, 403);
+  EXPECT_NO_THROW(json::parse(denied->body));
+  const std::string text = Metrics();
+  EXPECT_NE(text.find("prescale_authentication_failures_total{reason=\"untrusted_certificate\","
+                      "surface=\"https\"} 1"),
+            std::string::npos);
+  EXPECT_NE(
+      text.find("prescale_authorization_denials_total{reason=\"denied\",surface=\"https\"} 1"),
       std::string::npos);
 }
 

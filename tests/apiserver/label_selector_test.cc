@@ -84,6 +84,47 @@ TEST(LabelSelectorTest, RejectsEverythingElse) {
   ParseError("venue=a=b");
 }
 
+TEST(LabelSelectorTest, SizeAndRequirementCountAreBounded) {
+  // 100 requirements in 4096 bytes: accepted.
+  std::string most;
+  for (int i = 0; i < 100; ++i) most += (i ? "," : "") + std::string("k") + std::to_string(i);
+  bool too_large = true;
+  std::string error;
+  EXPECT_TRUE(LabelSelector::Parse(most, &error, &too_large).has_value()) << error;
+  EXPECT_FALSE(too_large);
+  EXPECT_EQ(MustParse(most).requirements().size(), 100u);
+  std::string padded = "k=v" + std::string(kMaxSelectorBytes - 3, ' ');
+  ASSERT_EQ(padded.size(), kMaxSelectorBytes);
+  MustParse(padded);
+
+  // One requirement more, or one byte more: refused as too large, without quoting the text.
+  EXPECT_FALSE(LabelSelector::Parse(most + ",k100", &error, &too_large).has_value());
+  EXPECT_TRUE(too_large);
+  EXPECT_EQ(error, "more than 100 requirements in the label selector");
+  EXPECT_FALSE(LabelSelector::Parse(padded + " ", &error, &too_large).has_value());
+  EXPECT_TRUE(too_large);
+  EXPECT_EQ(error, "the label selector is 4097 bytes, more than 4096");
+  // The review's attack: `a,a,a,...` (here 4 MiB) is refused at once.
+  std::string flood(4 << 20, ',');
+  for (size_t i = 0; i < flood.size(); i += 2) flood[i] = 'a';
+  EXPECT_FALSE(LabelSelector::Parse(flood, &error, &too_large).has_value());
+  EXPECT_TRUE(too_large);
+
+  // A malformed selector is not "too large"; its message quotes at most an excerpt of a token.
+  EXPECT_FALSE(LabelSelector::Parse("venue>3", &error, &too_large).has_value());
+  EXPECT_FALSE(too_large);
+  EXPECT_FALSE(LabelSelector::Parse(std::string(3000, 'k') + "=v", &error).has_value());
+  EXPECT_LT(error.size(), 300u) << error;
+}
+
+TEST(LabelSelectorTest, ExcerptsCutAtCharacterBoundaries) {
+  EXPECT_EQ(SelectorExcerpt("venue=xnas"), "venue=xnas");
+  EXPECT_EQ(SelectorExcerpt(std::string(100, 'a'), 10), "aaaaaaaaaa...");
+  // "é" is two bytes: a cut inside it backs up before it.
+  EXPECT_EQ(SelectorExcerpt("aaaaaaaaa\xc3\xa9zz", 10), "aaaaaaaaa...");
+  EXPECT_EQ(SelectorExcerpt("aaaaaaaa\xc3\xa9zz", 10), "aaaaaaaa\xc3\xa9...");
+}
+
 TEST(LabelSelectorTest, AcceptsKubernetesEdgeForms) {
   MustParse(" venue = xnas ");
   MustParse("venue in (a,)");  // an empty value in a set is allowed

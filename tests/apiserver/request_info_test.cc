@@ -60,5 +60,38 @@ TEST(RequestInfoTest, AcceptNegotiation) {
   EXPECT_FALSE(AcceptsJson("text/html"));
 }
 
+TEST(RequestInfoTest, SegmentsAreValidatedAndSplitAsKubernetesSplitsThem) {
+  std::string why;
+  // An encoded '/' inside a segment would let a client choose attributes (m8).
+  EXPECT_FALSE(ParseRequestInfo("GET", "/apis/g/v/namespaces/a%2Fb/m", &why));
+  EXPECT_EQ(why, "an encoded '/' in a path segment");
+  EXPECT_FALSE(ParseRequestInfo("GET", "/apis/g/v/namespaces/n/m%00", &why));
+  EXPECT_EQ(why, "a path segment is not printable UTF-8");
+  EXPECT_FALSE(ParseRequestInfo("GET", "/%FF", &why));  // invalid UTF-8 (m2)
+  EXPECT_FALSE(ParseRequestInfo("GET", "/%C0%AF"));     // overlong '/'
+  EXPECT_FALSE(ParseRequestInfo("GET", "/%ED%A0%80"));  // a surrogate
+  EXPECT_TRUE(ParseRequestInfo("GET", "/apis/g/v/namespaces/n/%C3%A9t%C3%A9"));  // "été"
+  EXPECT_FALSE(ParseRequestInfo("GET", "/apis/g/v/namespaces/Trading/m", &why));
+  EXPECT_EQ(why, "invalid namespace name \"Trading\"");
+  EXPECT_FALSE(ParseRequestInfo("GET", "/apis/g/v/namespaces/-x/m"));
+  // Inner empty segments stay (k8s: strings.Split(strings.Trim(path, "/"), "/")).
+  const auto inner = ParseRequestInfo("GET", "/apis//external.metrics.k8s.io/v1beta1/");
+  ASSERT_TRUE(inner);
+  EXPECT_EQ(inner->parts,
+            (std::vector<std::string>{"apis", "", "external.metrics.k8s.io", "v1beta1"}));
+  const auto sub = ParseRequestInfo("GET", "/apis/g/v/namespaces/n/pods/p/status");
+  ASSERT_TRUE(sub);
+  EXPECT_EQ(sub->subresource, "status");
+}
+
+TEST(RequestInfoTest, PrintableUtf8) {
+  EXPECT_TRUE(IsPrintableUtf8("plain"));
+  EXPECT_TRUE(IsPrintableUtf8("\xF0\x9F\x93\x88"));  // U+1F4C8
+  EXPECT_FALSE(IsPrintableUtf8("tab\t"));
+  EXPECT_FALSE(IsPrintableUtf8("\x7f"));
+  EXPECT_FALSE(IsPrintableUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(IsPrintableUtf8("\xE2\x82"));          // truncated
+}
+
 }  // namespace
 }  // namespace prescale::apiserver

@@ -120,5 +120,31 @@ TEST_F(ServingCertReloaderTest, ThePollerReportsAChange) {
   EXPECT_NE(reloader.subject().find("CN=second.example"), std::string::npos);
 }
 
+TEST_F(ServingCertReloaderTest, ThePollerSurvivesAnExceptionAndRetries) {
+  ServingCertReloader reloader(cert_.string(), key_.string());
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<Result, std::string>> seen;
+  reloader.Start(std::chrono::milliseconds(20), [&](Result r, const std::string& error, double) {
+    std::lock_guard lock(mu);
+    seen.emplace_back(r, error);
+    cv.notify_all();
+    if (seen.size() == 1) throw std::runtime_error("listener failed");
+  });
+  Write(key_, second_.key_pem);
+  Write(cert_, second_.cert_pem);
+  std::unique_lock lock(mu);
+  // The first report throws; the thread logs it, reports it as a failure and, after backing
+  // off, loads the files again.
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return seen.size() >= 3; }));
+  EXPECT_EQ(seen[0].first, Result::kReloaded);
+  EXPECT_EQ(seen[1].first, Result::kFailed);
+  EXPECT_EQ(seen[1].second, "internal error: listener failed");
+  EXPECT_EQ(seen[2].first, Result::kReloaded);
+  lock.unlock();
+  reloader.Stop();
+  EXPECT_NE(reloader.subject().find("CN=second.example"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace prescale::apiserver

@@ -118,6 +118,50 @@ TEST_F(ServeFaultsTest, EveryFaultHoldsTheServedValuesThenStaleThenRecovery) {
   EXPECT_EQ(Metric("prescale_metric_stale{policy=\"flow\"}"), 0);
 }
 
+TEST_F(ServeFaultsTest, HugeOrFutureStampedAnswersAreRefusedAndChangeNothingServed) {
+  ServeAsAlice({"--prometheus-max-answer-bytes", "64Ki"}, Policy(fake_prometheus_.url()),
+               /*demo=*/false);
+  ASSERT_GT(Forecast(), 0);
+  const double before = Metric(
+      "prescale_served_value{metric=\"flow\",policy=\"flow\","
+      "series=\"venue=xnas\"}");
+  ASSERT_GT(before, 0);
+
+  // A cardinality explosion: 5000 series in one answer, about 400 KB.
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  json huge = json::array();
+  for (int i = 0; i < 5000; ++i)
+    huge.push_back({{"metric", {{"venue", "v" + std::to_string(i)}}},
+                    {"values", {{static_cast<int64_t>(now), "1"}}}});
+  fake_prometheus_.SetMatrix(huge);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return Metric("prescale_prometheus_errors_total{policy=\"flow\",reason=\"too_large\"}") > 0;
+      },
+      seconds(40), milliseconds(250)))
+      << process_->ReadStderr();
+  EXPECT_GT(Metric("prescale_limit_rejections_total{kind=\"prometheus_answer_bytes\"}"), 0);
+  EXPECT_GT(Forecast(), 0);  // still served, from the data before
+
+  // Samples stamped a day ahead: refused, counted; the data age does not go to 0 for them.
+  fake_prometheus_.SetMatrix(
+      json::array({{{"metric", {{"venue", "xnas"}}},
+                    {"values", {{static_cast<int64_t>(now) + 86400, "1e9"}}}}}));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return Metric("prescale_limit_rejections_total{kind=\"future_samples\"}") > 0; },
+      seconds(40), milliseconds(250)))
+      << process_->ReadStderr();
+  const std::string body = Get(std::string(kList) + "flow").response->body;
+  EXPECT_EQ(body.find("1e+09"), std::string::npos) << body;
+  EXPECT_EQ(body.find("1G"), std::string::npos) << body;
+
+  fake_prometheus_.SetMatrix(std::nullopt);
+  EXPECT_TRUE(process_->Running());
+  EXPECT_EQ(Metric("prescale_refresh_exceptions_total"), 0);
+  EXPECT_NE(process_->ReadStderr().find("\"reason\":\"too_large\""), std::string::npos);
+}
+
 TEST_F(ServeFaultsTest, ReadyOnlyOnceTheHistoryIsLoaded) {
   fake_prometheus_.SetMode(Mode::kHttp5xx);
   ServeAsAlice({}, Policy(fake_prometheus_.url()), /*demo=*/false, /*wait_ready=*/false);

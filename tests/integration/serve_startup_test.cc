@@ -2,6 +2,7 @@
 // a good start logs JSON lines.
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
 #include "tests/integration/serve_fixture.h"
 
@@ -64,6 +65,22 @@ TEST_F(ServeStartupTest, NoAuthorizationOutsideAClusterRefusesToStart) {
       Run({"--config", policy_, "--demo-data", "--cert-dir", (dir_->path() / "certs").string()});
   EXPECT_EQ(code, 2);
   EXPECT_NE(err.find("--authorization-kubeconfig"), std::string::npos) << err;
+}
+
+TEST_F(ServeStartupTest, BoundsFlagsOutOfRangeAreExit2) {
+  auto [code, err] = Run({"--config", policy_, "--prometheus-max-answer-bytes", "100"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("--prometheus-max-answer-bytes"), std::string::npos) << err;
+  std::tie(code, err) = Run({"--config", policy_, "--max-history-bytes", "lots"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("--max-history-bytes"), std::string::npos) << err;
+  std::tie(code, err) =
+      Run({"--config", policy_, "--authorization-mode", "AlwaysAllow", "--bind-address",
+           "127.0.0.1", "--secure-port", std::to_string(FreeTcpPort()), "--cert-dir",
+           (dir_->path() / "certs").string(), "--prometheus-timeout", "25h"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("--prometheus-timeout: must be positive and at most 24h"), std::string::npos)
+      << err;
 }
 
 TEST_F(ServeStartupTest, BadPolicyFileNamesFileLineAndField) {

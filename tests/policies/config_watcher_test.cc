@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <new>
 #include <thread>
 
 namespace prescale::policies {
@@ -125,6 +128,75 @@ TEST(ConfigWatcherTest, BackgroundThreadPicksUpChanges) {
   lock.unlock();
   w.Stop();
   w.Stop();  // idempotent
+}
+
+TEST(ConfigWatcherTest, OversizedValuesOnReloadKeepTheLastGoodConfig) {
+  ConfigMapDir dir;
+  dir.Publish(PolicyYaml("good"));
+  auto initial = std::make_shared<const Config>(*LoadConfigFile(dir.path()).config);
+  int configs = 0;
+  std::vector<ConfigError> errors;
+  ConfigWatcher w(
+      dir.path(), initial, [&](std::shared_ptr<const Config>) { ++configs; },
+      [&](const std::vector<ConfigError>& e) { errors = e; });
+  w.Start();
+  w.Stop();
+  // The review's edits: 10 years of 1 s points, a 300-year refresh, a 1 MB name.
+  const std::string edits[] = {PolicyYaml("good") + "    step: 1s\n    history: 10y\n",
+                               "refresh: 300y\npolicies:\n  - name: good\n    query: up\n",
+                               PolicyYaml(std::string(1 << 20, 'n'))};
+  const std::string fields[] = {"policies[0].history", "refresh", "policies[0].name"};
+  for (int i = 0; i < 3; ++i) {
+    dir.Publish(edits[i]);
+    EXPECT_FALSE(w.CheckNow()) << fields[i];
+    ASSERT_EQ(errors.size(), 1u) << fields[i];
+    EXPECT_EQ(errors[0].field, fields[i]);
+    EXPECT_GT(errors[0].line, 0) << fields[i];
+    EXPECT_EQ(w.current()->policies[0].name, "good");
+  }
+  EXPECT_EQ(configs, 0);
+  EXPECT_EQ(w.failures(), 3u);
+}
+
+TEST(ConfigWatcherTest, AnExceptionWhileApplyingIsReportedAndRetried) {
+  ConfigMapDir dir;
+  dir.Publish(PolicyYaml("a"));
+  std::mutex mu;
+  std::condition_variable cv;
+  int throws_left = 2;
+  std::vector<std::string> applied;
+  std::vector<std::string> reported;
+  ConfigWatcher w(
+      dir.path(), std::make_shared<const Config>(*LoadConfigFile(dir.path()).config),
+      [&](std::shared_ptr<const Config> c) {
+        std::lock_guard lock(mu);
+        if (throws_left > 0) {
+          --throws_left;
+          throw std::bad_alloc();  // e.g. the refresh loop could not build the new plan
+        }
+        applied.push_back(c->policies[0].name);
+        cv.notify_all();
+      },
+      [&](const std::vector<ConfigError>& e) {
+        std::lock_guard lock(mu);
+        for (const ConfigError& error : e) reported.push_back(error.ToString());
+      },
+      std::chrono::milliseconds(20));
+  w.Start();
+  dir.Publish(PolicyYaml("b"));
+  // Two polls throw (nothing applied, the thread carries on and backs off), the third applies.
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return !applied.empty(); }));
+    EXPECT_EQ(applied, std::vector<std::string>{"b"});
+    ASSERT_EQ(reported.size(), 2u);
+    EXPECT_EQ(reported[0], dir.path() + ": internal error: std::bad_alloc");
+  }
+  w.Stop();
+  EXPECT_EQ(w.current()->policies[0].name, "b");
+  EXPECT_EQ(w.exceptions(), 2u);
+  EXPECT_EQ(w.failures(), 2u);
+  EXPECT_EQ(w.reloads(), 1u);
 }
 
 TEST(ConfigWatcherTest, MissingFileKeepsTheLastGoodConfig) {

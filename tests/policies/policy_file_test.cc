@@ -135,6 +135,72 @@ TEST(PolicyFileTest, ImpossibleValues) {
             "p.yaml:5:19: policies[0].seasonality[0]: must be a multiple of step (7s)");
 }
 
+TEST(PolicyFileTest, SizesAndPeriodsAreBounded) {
+  // history / step: at most 1,000,000 points per series (10y on 1s would be 315 M).
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    step: 1s\n    history: 3650d\n"),
+            "p.yaml:5:14: policies[0].history: 10y over step 1s is 315360000 points per "
+            "series, at most 1000000");
+  EXPECT_TRUE(ParseConfig(std::string(kHead) + "    step: 1s\n    history: 11d13h46m40s\n",
+                          "p.yaml")
+                  .config);  // exactly 1,000,000
+  // Defaults count too: the 7d default history on a 100ms step is reported at the step.
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    step: 100ms\n"),
+            "p.yaml:4:11: policies[0].history: 1w over step 100ms is 6048000 points per series, "
+            "at most 1000000");
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    step: 1s\n    refit_every: 300d\n"),
+            "p.yaml:5:18: policies[0].refit_every: 42w6d over step 1s is 25920000 points per "
+            "series, at most 1000000");
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    step: 1s\n    scale_down_hold: 30d\n"),
+            "p.yaml:5:22: policies[0].scale_down_hold: 4w2d over step 1s is 2592000 points per "
+            "series, at most 1000000");
+  // refresh and prometheus.timeout: at most 24h (300y would overflow the steady clock).
+  EXPECT_EQ(OnlyError("refresh: 300y\npolicies: [{name: p, query: up}]\n"),
+            "p.yaml:1:10: refresh: must be at most 1d");
+  EXPECT_EQ(OnlyError("refresh: 25h\npolicies: [{name: p, query: up}]\n"),
+            "p.yaml:1:10: refresh: must be at most 1d");
+  EXPECT_EQ(OnlyError("prometheus: {timeout: 2d}\npolicies: [{name: p, query: up}]\n"),
+            "p.yaml:1:23: prometheus.timeout: must be at most 1d");
+  EXPECT_TRUE(ParseConfig("refresh: 24h\nprometheus: {timeout: 24h}\npolicies: [{name: p, "
+                          "query: up}]\n",
+                          "p.yaml")
+                  .config);
+}
+
+TEST(PolicyFileTest, MaxSeries) {
+  const LoadResult r = ParseConfig(std::string(kHead) + "    max_series: 20\n", "p.yaml");
+  ASSERT_TRUE(r.config) << r.errors.front().ToString();
+  EXPECT_EQ(r.config->policies[0].max_series, 20);
+  EXPECT_EQ(ParseConfig(kHead, "p.yaml").config->policies[0].max_series, 1000);
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    max_series: 0\n"),
+            "p.yaml:4:17: policies[0].max_series: must be between 1 and 100000");
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    max_series: 100001\n"),
+            "p.yaml:4:17: policies[0].max_series: must be between 1 and 100000");
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    max_series: many\n"),
+            "p.yaml:4:17: policies[0].max_series: must be an integer");
+}
+
+TEST(PolicyFileTest, NamesAreCheckedWithoutARegexAndBoundedInLength) {
+  EXPECT_EQ(OnlyError("policies: [{name: 9lives, query: up}]\n"),
+            "p.yaml:1:19: policies[0].name: must match [a-zA-Z_][a-zA-Z0-9_:]*");
+  EXPECT_EQ(OnlyError("policies: [{name: a, query: up, metrics: {forecast: a-b}}]\n"),
+            "p.yaml:1:53: policies[0].metrics.forecast: must match [a-zA-Z_][a-zA-Z0-9_:]*");
+  // The review's ~1 MB name: refused with its length, the parse does not recurse on it.
+  const std::string huge(1 << 20, 'a');
+  EXPECT_EQ(OnlyError("policies: [{name: " + huge + ", query: up}]\n"),
+            "p.yaml:1:19: policies[0].name: is 1048576 characters long, at most 253");
+  EXPECT_EQ(OnlyError("policies: [{name: a, query: up, metrics: {observed: " + huge + "}}]\n"),
+            "p.yaml:1:53: policies[0].metrics.observed: is 1048576 characters long, at most 253");
+  // 253 is the limit of every served name: "_forecast" appended to a long name counts.
+  const std::string longest(253, 'n');
+  EXPECT_EQ(OnlyError("policies: [{name: " + longest + ", query: up}]\n"),
+            "p.yaml:1:19: policies[0].name: with _forecast appended: is 262 characters long, at "
+            "most 253");
+  EXPECT_TRUE(
+      ParseConfig("policies: [{name: " + longest + ", query: up, metrics: {forecast: f}}]\n",
+                  "p.yaml")
+          .config);
+}
+
 TEST(PolicyFileTest, UnknownModelListsTheKnownOnes) {
   const std::string e = OnlyError(std::string(kHead) + "    model: arima\n");
   EXPECT_EQ(e.rfind("p.yaml:4:12: policies[0].model: unknown model \"arima\" (known: auto, ", 0),
@@ -203,6 +269,18 @@ TEST(PolicyFileTest, DuplicateMetricNamesAcrossPolicies) {
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0].ToString(),
             "p.yaml:3:5: policies[1]: serves metric a which another policy already serves");
+}
+
+TEST(PolicyFileTest, NamespacesAndNamespaceLabel) {
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    namespaces: [trading, Risk]\n"),
+            "p.yaml:4:27: policies[0].namespaces[1]: must be a namespace name (a DNS-1123 label) "
+            "or \"*\"");
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    namespaces: []\n"),
+            "p.yaml:4:17: policies[0].namespaces: must be a non-empty list of namespace names or "
+            "\"*\"");
+  EXPECT_EQ(OnlyError(std::string(kHead) + "    namespace_label: kube-ns\n"),
+            "p.yaml:4:22: policies[0].namespace_label: must be a label name "
+            "([a-zA-Z_][a-zA-Z0-9_]*)");
 }
 
 }  // namespace

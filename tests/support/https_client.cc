@@ -250,14 +250,28 @@ struct HttpsConnection::Impl {
       result.error = error.empty() ? "not connected" : error;
       return result;
     }
-    auto deadline = Clock::now() + options.timeout;
-    if (!WriteAll(SerializeRequest(options, request), deadline)) {
+    if (!WriteAll(SerializeRequest(options, request), Clock::now() + options.timeout)) {
       result.error = error;
       return result;
     }
+    return Receive(request.method == "HEAD");
+  }
+
+  bool SendRaw(std::string_view bytes) {
+    if (ssl == nullptr) return false;
+    return WriteAll(std::string(bytes), Clock::now() + options.timeout);
+  }
+
+  HttpsResult Receive(bool head) {
+    HttpsResult result;
+    if (ssl == nullptr) {
+      result.error = error.empty() ? "not connected" : error;
+      return result;
+    }
+    auto deadline = Clock::now() + options.timeout;
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
-    if (request.method == "HEAD") parser.skip(true);
+    if (head) parser.skip(true);
     if (!ReadResponse(parser, deadline)) {
       result.error = error;
       return result;
@@ -334,6 +348,10 @@ std::string HttpsConnection::peer_subject() const {
 }
 
 HttpsResult HttpsConnection::Send(const HttpsRequest& request) { return impl_->Send(request); }
+
+bool HttpsConnection::SendRaw(std::string_view bytes) { return impl_->SendRaw(bytes); }
+
+HttpsResult HttpsConnection::ReadResponse() { return impl_->Receive(false); }
 
 void HttpsConnection::set_timeout(std::chrono::milliseconds timeout) {
   impl_->options.timeout = timeout;

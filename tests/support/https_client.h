@@ -89,6 +89,11 @@ class HttpsConnection {
   // result carries the error; a closed connection stays closed (make a new one).
   HttpsResult Send(const HttpsRequest& request);
 
+  // Raw bytes over the TLS connection (partial or malformed requests), and reading one response
+  // to whatever was sent. SendRaw returns false when the write fails (error() says why).
+  bool SendRaw(std::string_view bytes);
+  HttpsResult ReadResponse();
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

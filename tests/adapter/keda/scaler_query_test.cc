@@ -274,5 +274,25 @@ TEST(KedaAnswerTest, CeilUnits) {
   EXPECT_EQ(CeilUnits(INT64_MAX), INT64_MAX / 1000 + 1);
 }
 
+TEST(KedaEvaluateTest, TheScaledObjectsNamespaceDecidesWhatItSees) {
+  const auto t = std::chrono::system_clock::from_time_t(1764149400);
+  ServedMetric m{"flow", "flow", ServedMetric::State::kOk, "", {}, {{}, "namespace"}};
+  m.values.push_back({m.name, {{"namespace", "trading"}}, t, 15, 2, ""});
+  m.values.push_back({m.name, {{"namespace", "risk"}}, t, 15, 5, ""});
+  ServedMetric hidden{"hidden", "h", ServedMetric::State::kOk, "", {}, {{"risk"}, ""}};
+  hidden.values.push_back({hidden.name, {}, t, 15, 1, ""});
+  const auto snapshot =
+      std::make_shared<const Snapshot>(t, std::vector<ServedMetric>{m, hidden}, true);
+  const Metadata flow = {{"metric", "flow"}, {"targetSize", "1"}};
+  const auto answer = Evaluate(snapshot.get(), Parse(flow));  // Ref() is in namespace trading
+  ASSERT_TRUE(std::holds_alternative<ScalerAnswer>(answer));
+  EXPECT_EQ(std::get<ScalerAnswer>(answer).milli, 2000);
+  const auto refused = Evaluate(snapshot.get(), Parse({{"metric", "hidden"}, {"targetSize", "1"}}));
+  ASSERT_TRUE(std::holds_alternative<ScalerError>(refused));
+  EXPECT_EQ(std::get<ScalerError>(refused).code, grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(std::get<ScalerError>(refused).message.find("hidden ("), std::string::npos);
+  EXPECT_EQ(std::get<ScalerError>(refused).message.find(", hidden"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace prescale::adapter::keda

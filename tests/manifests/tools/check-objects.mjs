@@ -70,10 +70,12 @@ function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo, 
     objs.some((o) => o.kind === "RoleBinding" && o.metadata.namespace === "kube-system" && o.roleRef.kind === "Role" &&
       o.roleRef.name === "extension-apiserver-authentication-reader" && o.subjects.some(isOurSA)),
     "no RoleBinding in kube-system to extension-apiserver-authentication-reader");
-  check(at("reader ClusterRole"),
-    objs.some((o) => o.kind === "ClusterRole" && o.metadata.labels?.["rbac.authorization.k8s.io/aggregate-to-view"] === "true" &&
-      o.rules.some((r) => r.apiGroups.includes("external.metrics.k8s.io"))),
-    "no external.metrics.k8s.io reader ClusterRole aggregated to view");
+  const reader = objs.find((o) => o.kind === "ClusterRole" &&
+    o.rules.some((r) => (r.apiGroups || []).includes("external.metrics.k8s.io")));
+  check(at("reader ClusterRole"), reader, "no external.metrics.k8s.io reader ClusterRole");
+  check(at("reader ClusterRole"), reader && !Object.keys(reader.metadata.labels || {}).some(
+      (k) => k.startsWith("rbac.authorization.k8s.io/aggregate-to-")),
+    "the reader role must not be aggregated to view/edit/admin (closed by default)");
 
   const dep = find(objs, "Deployment", "prescale");
   if (!check(at("Deployment"), dep, "Deployment prescale missing")) return;
