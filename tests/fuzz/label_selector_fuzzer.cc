@@ -5,6 +5,9 @@
 // set to match (lines without '=' are keys with an empty value).
 // Invariants:
 // - Parse is deterministic and throws nothing; a rejection always carries a message;
+// - the bounds hold: a text over kMaxSelectorBytes, or over kMaxSelectorRequirements
+//   requirements, is refused as too large (and only then), with a message that does not quote it;
+// - SelectorExcerpt is a prefix of the text cut at a UTF-8 boundary, at most max + "..." long;
 // - requirement values are sorted and unique, (not-)equals requirements have one value;
 // - the canonical string parses again, prints the same, and matches exactly as the original on
 //   the input's label set and on label sets built from the selector's own keys and values;
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "apiserver/label_selector.h"
+#include "apiserver/request_info.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
@@ -60,6 +64,25 @@ std::vector<Labels> Probes(const LabelSelector& s, const Labels& user) {
   return probes;
 }
 
+bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+void CheckExcerpt(std::string_view text, size_t max_bytes) {
+  const std::string excerpt = prescale::apiserver::SelectorExcerpt(text, max_bytes);
+  if (text.size() <= max_bytes) {
+    FUZZ_CHECK(excerpt == text, "an excerpt of a short text is not the text");
+    return;
+  }
+  FUZZ_CHECK(excerpt.size() >= 3 && excerpt.compare(excerpt.size() - 3, 3, "...") == 0,
+             "a cut excerpt does not end in ...");
+  const std::string_view kept = std::string_view(excerpt).substr(0, excerpt.size() - 3);
+  FUZZ_CHECK(kept.size() <= max_bytes && text.substr(0, kept.size()) == kept,
+             "the excerpt is not a prefix of at most max_bytes");
+  FUZZ_CHECK(kept.empty() || !IsContinuationByte(text[kept.size()]),
+             "the excerpt cuts inside a UTF-8 character");
+  if (prescale::apiserver::IsPrintableUtf8(text))
+    FUZZ_CHECK(max_bytes - kept.size() <= 3, "the excerpt of UTF-8 text lost a whole character");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -68,15 +91,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Labels labels = ParseLabels(parts[1]);
 
   std::string error;
-  const std::optional<LabelSelector> selector = LabelSelector::Parse(text, &error);
+  bool too_large = true;
+  const std::optional<LabelSelector> selector = LabelSelector::Parse(text, &error, &too_large);
   std::string error_again;
   const std::optional<LabelSelector> again = LabelSelector::Parse(text, &error_again);
   FUZZ_CHECK(selector.has_value() == again.has_value() && error == error_again,
              "Parse is not deterministic on " + Printable(text));
+  FUZZ_CHECK(!too_large || !selector, "a selector both accepted and too large");
+  if (text.size() > prescale::apiserver::kMaxSelectorBytes)
+    FUZZ_CHECK(too_large, "a text over kMaxSelectorBytes was not refused as too large");
+  if (too_large) FUZZ_CHECK(error.size() < 200, "the too-large message quotes the text: " + error);
+  CheckExcerpt(text, 64);
+  CheckExcerpt(text, size % 97);
   if (!selector) {
     FUZZ_CHECK(!error.empty(), "rejected without a message: " + Printable(text));
     return 0;
   }
+  FUZZ_CHECK(selector->requirements().size() <= prescale::apiserver::kMaxSelectorRequirements,
+             "more requirements than kMaxSelectorRequirements were accepted");
   const std::string canonical = selector->ToString();
   FUZZ_CHECK(again->ToString() == canonical, "ToString is not deterministic");
   if (text.find_first_not_of(" \t\r\n\v\f") == std::string_view::npos)
@@ -94,6 +126,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(none || single || !r.values.empty(), "in/notin without values");
   }
 
+  // The canonical form may be a little longer than the text ("k in(a)" prints "k in (a)").
+  if (canonical.size() > prescale::apiserver::kMaxSelectorBytes) return 0;
   std::string reparse_error;
   const std::optional<LabelSelector> reparsed = LabelSelector::Parse(canonical, &reparse_error);
   FUZZ_CHECK(reparsed, "the canonical form " + Printable(canonical) + " of " + Printable(text) +

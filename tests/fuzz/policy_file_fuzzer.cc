@@ -8,10 +8,13 @@
 // - an accepted config keeps the documented rules (docs/policy-file.md) whether the values
 //   were written or defaulted: step > 0, step <= history, 0 <= lead <= history, quantile in
 //   (0, 1), grace < max_staleness, each seasonality a positive multiple of step within history,
-//   unique served metric names, and every event loads into a calendar.
+//   history, scale_down_hold, grace and refit_every at most 1,000,000 steps, max_series in
+//   [1, 100000], refresh and prometheus.timeout in (0, 24h], valid and unique served metric
+//   names, DNS-1123 namespaces (or "*"), and every event loads into a calendar.
 #include <set>
 #include <string>
 
+#include "common/names.h"
 #include "forecasting/calendar.h"
 #include "policies/policy_file.h"
 #include "tests/fuzz/fuzz_check.h"
@@ -43,9 +46,16 @@ void CheckPolicy(const Policy& p, std::set<std::string>* served) {
   for (const auto& s : p.seasonality)
     FUZZ_CHECK(s.count() > 0 && s.count() % p.step.count() == 0 && s <= p.history,
                where + "a seasonality is not a multiple of step within history");
-  for (const std::string& metric : {p.observed_metric, p.forecast_metric})
-    FUZZ_CHECK(!metric.empty() && served->insert(metric).second,
-               where + "metric " + metric + " empty or served twice");
+  for (const auto d : {p.history, p.scale_down_hold, p.grace, p.refit_every})
+    FUZZ_CHECK(d.count() / p.step.count() + (d.count() % p.step.count() != 0) <= 1'000'000,
+               where + "a window over 1,000,000 steps");
+  FUZZ_CHECK(p.max_series >= 1 && p.max_series <= 100'000, where + "max_series out of range");
+  for (const std::string& metric : {p.observed_metric, p.forecast_metric}) {
+    FUZZ_CHECK(prescale::ValidateMetricName(metric).empty(), where + "invalid metric " + metric);
+    FUZZ_CHECK(served->insert(metric).second, where + "metric " + metric + " served twice");
+  }
+  for (const std::string& ns : p.namespaces)
+    FUZZ_CHECK(ns == "*" || prescale::IsDns1123Label(ns), where + "bad namespace " + ns);
   prescale::forecasting::CalendarError error;
   FUZZ_CHECK(prescale::forecasting::EventCalendar::Create(p.events, &error),
              where + "an accepted event does not load: " + error.ToString());
@@ -68,8 +78,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                "an error with a bad position: " + e.ToString());
   }
   if (!result.config) return 0;
-  FUZZ_CHECK(result.config->refresh.count() > 0, "refresh <= 0");
-  FUZZ_CHECK(result.config->prometheus.timeout.count() > 0, "prometheus.timeout <= 0");
+  const auto day = std::chrono::hours(24);
+  FUZZ_CHECK(result.config->refresh.count() > 0 && result.config->refresh <= day,
+             "refresh outside (0, 24h]");
+  FUZZ_CHECK(
+      result.config->prometheus.timeout.count() > 0 && result.config->prometheus.timeout <= day,
+      "prometheus.timeout outside (0, 24h]");
   FUZZ_CHECK(!result.config->policies.empty(), "a config without policies");
   std::set<std::string> served;
   for (const Policy& p : result.config->policies) CheckPolicy(p, &served);
