@@ -71,8 +71,7 @@ AuthorizationDecision Authorizer::Authorize(const AccessAttributes& a, bool allo
   if (std::optional<AuthorizationDecision> cached = denied_.Get(key)) return *cached;
   if (!allow_remote) return Decision(Outcome::kWouldBlock, "");
   const AccessReviewResult review = reviewer_->Review(a);
-  AuthorizationDecision d;
-  d.from_remote = true;
+  AuthorizationDecision d;  // cached as it is: an answer from the cache is not from_remote
   d.reason = review.reason;
   switch (review.outcome) {
     case AccessReviewResult::Outcome::kAllowed:
@@ -87,6 +86,7 @@ AuthorizationDecision Authorizer::Authorize(const AccessAttributes& a, bool allo
       d.outcome = Outcome::kError;  // not cached: the next request asks again
       break;
   }
+  d.from_remote = true;
   return d;
 }
 

@@ -52,8 +52,14 @@ TEST(AuthorizerTest, ReviewsAreCachedSeparatelyForAllowAndDeny) {
   options.allowed_ttl = std::chrono::hours(1);
   options.denied_ttl = std::chrono::milliseconds(0);  // deny answers not cached
   Authorizer authz(options, reviewer);
-  EXPECT_EQ(authz.Authorize(List("hpa"), true).outcome, Outcome::kAllowed);
-  EXPECT_EQ(authz.Authorize(List("hpa"), false).outcome, Outcome::kAllowed);
+  const AuthorizationDecision first = authz.Authorize(List("hpa"), true);
+  EXPECT_EQ(first.outcome, Outcome::kAllowed);
+  EXPECT_TRUE(first.from_remote);
+  // From the cache: not a SubjectAccessReview (prescale_delegation_requests_total counts only
+  // those; it counted every cached answer too before).
+  const AuthorizationDecision cached = authz.Authorize(List("hpa"), false);
+  EXPECT_EQ(cached.outcome, Outcome::kAllowed);
+  EXPECT_FALSE(cached.from_remote);
   EXPECT_EQ(reviewer->calls, 1);
   EXPECT_EQ(authz.Authorize(List("mallory"), true).outcome, Outcome::kDenied);
   EXPECT_EQ(authz.Authorize(List("mallory"), false).outcome, Outcome::kWouldBlock);
