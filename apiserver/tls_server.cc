@@ -1,10 +1,14 @@
 #include "apiserver/tls_server.h"
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -280,12 +284,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
 void ConfigureTls(ssl::context& ctx, const TlsServerOptions& options) {
   SSL_CTX* native = ctx.native_handle();
-  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_min_proto_version(native, options.tls.min_version);
   ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
                   ssl::context::single_dh_use);
-  // TLS 1.2 suites with forward secrecy and AEAD only (TLS 1.3 suites are all of that kind).
-  SSL_CTX_set_cipher_list(native, "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL:!MD5:!SHA1");
+  if (SSL_CTX_set_cipher_list(native, options.tls.tls12_ciphers.c_str()) != 1 ||
+      (!options.tls.tls13_ciphers.empty() &&
+       SSL_CTX_set_ciphersuites(native, options.tls.tls13_ciphers.c_str()) != 1))
+    throw std::runtime_error("the TLS library refuses the configured cipher suites");
   // Resumed sessions would skip the client certificate we derive identities from.
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_options(native, SSL_OP_NO_TICKET);
@@ -367,11 +373,27 @@ void TlsServer::Start() {
         std::make_shared<ServingCertReloader>(s.options.cert_file, s.options.key_file);
   ConfigureTls(s.ssl_ctx, s.options);
   beast::error_code ec;
-  const auto address = net::ip::make_address(s.options.bind_address, ec);
+  auto address = net::ip::make_address(s.options.bind_address, ec);
   if (ec) throw std::runtime_error("invalid --bind-address " + s.options.bind_address);
-  const tcp::endpoint endpoint(address, s.options.port);
+  const bool wildcard = address.is_unspecified();
+  if (wildcard) address = net::ip::address_v6::any();  // both families, like Go's listeners
+  tcp::endpoint endpoint(address, s.options.port);
   s.acceptor.open(endpoint.protocol(), ec);
+  if (ec && wildcard) {  // no IPv6 on this host: IPv4 only
+    endpoint = tcp::endpoint(net::ip::address_v4::any(), s.options.port);
+    ec = {};
+    s.acceptor.open(endpoint.protocol(), ec);
+  }
+  if (!ec && wildcard && endpoint.address().is_v6())
+    s.acceptor.set_option(net::ip::v6_only(false), ec);
+  // SO_REUSEADDR always, as Go's listeners (and so Kubernetes components) set it: a restart
+  // does not wait for connections in TIME_WAIT.
   if (!ec) s.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec && s.options.permit_port_sharing) {
+    const int one = 1;
+    if (::setsockopt(s.acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+      ec = beast::error_code(errno, boost::system::system_category());
+  }
   if (!ec) s.acceptor.bind(endpoint, ec);
   if (!ec) s.acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) {

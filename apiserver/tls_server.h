@@ -17,10 +17,13 @@
 #include "apiserver/handler.h"
 #include "apiserver/security_metrics.h"
 #include "apiserver/serving_cert_reloader.h"
+#include "apiserver/tls_settings.h"
 
 namespace prescale::apiserver {
 
 struct TlsServerOptions {
+  // "0.0.0.0" and "::" listen on every interface of both IP families (one dual-stack socket,
+  // IPv4 only where the host has no IPv6), as Kubernetes components do.
   std::string bind_address = "0.0.0.0";
   uint16_t port = 6443;  // 0: an ephemeral port, see TlsServer::port()
   int io_threads = 0;    // 0: std::thread::hardware_concurrency()
@@ -48,6 +51,9 @@ struct TlsServerOptions {
   // A connection, however busy, is closed after this (its next request goes elsewhere), so a
   // client certificate is not trusted for longer than this past its expiry check.
   std::chrono::seconds max_connection_age{3600};
+  TlsSettings tls = DefaultTlsSettings();  // --tls-min-version, --tls-cipher-suites
+  // SO_REUSEPORT: another process may listen on the same port (--permit-port-sharing).
+  bool permit_port_sharing = false;
 };
 
 class TlsServer {

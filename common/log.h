@@ -1,5 +1,7 @@
-// Structured logging: one JSON object per line on stderr, e.g.
+// Structured logging: one line per event on stderr, a JSON object by default, e.g.
 //   {"ts":"2026-11-27T09:29:30.125Z","level":"info","msg":"snapshot published","metrics":4}
+// or klog's text form (--logging-format=text, as Kubernetes components write it), e.g.
+//   I1127 09:29:30.125000   4242 prescale] "snapshot published" metrics=4
 // Thread-safe. Never log secrets (tokens, keys): callers pass only what an operator may read.
 #pragma once
 
@@ -31,10 +33,19 @@ struct Field {
 
 using Fields = std::initializer_list<Field>;
 
+enum class Format { kJson, kText };
+
 // Lines below `level` are dropped. Default: info.
 void SetLevel(Level level);
 // Parses "debug", "info", "warn", "error"; returns false on anything else.
 bool ParseLevel(std::string_view text, Level* level);
+// klog's verbosity (--v): 4 and more is debug, less is info.
+Level LevelForVerbosity(int v);
+
+// Default: JSON. Set once at start-up, before other threads log.
+void SetFormat(Format format);
+// Parses "json" and "text"; returns false on anything else.
+bool ParseFormat(std::string_view text, Format* format);
 
 void Write(Level level, std::string_view message, Fields fields = {});
 

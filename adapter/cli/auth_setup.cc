@@ -128,10 +128,22 @@ std::unique_ptr<CertificateVerifier> BuildVerifier(const ServeOptions& o, const 
 
 AuthComponents BuildAuth(const ServeOptions& o) {
   AuthComponents out;
-  const auto authn_client = Client("--authentication-kubeconfig", o.authentication_kubeconfig);
+  // --kubeconfig stands in for either kubeconfig flag left empty, as in Kubernetes components.
+  const std::string& authn_kubeconfig =
+      o.authentication_kubeconfig.empty() ? o.kubeconfig : o.authentication_kubeconfig;
+  const std::string& authz_kubeconfig =
+      o.authorization_kubeconfig.empty() ? o.kubeconfig : o.authorization_kubeconfig;
+  const auto authn_client = Client(o.authentication_kubeconfig.empty() && !o.kubeconfig.empty()
+                                       ? "--kubeconfig"
+                                       : "--authentication-kubeconfig",
+                                   authn_kubeconfig);
   const bool always_allow = o.authorization_mode == "AlwaysAllow";
-  const auto authz_client =
-      always_allow ? nullptr : Client("--authorization-kubeconfig", o.authorization_kubeconfig);
+  const auto authz_client = always_allow
+                                ? nullptr
+                                : Client(o.authorization_kubeconfig.empty() && !o.kubeconfig.empty()
+                                             ? "--kubeconfig"
+                                             : "--authorization-kubeconfig",
+                                         authz_kubeconfig);
   if (!always_allow && !authz_client) {
     throw SetupError(2,
                      "no --authorization-kubeconfig and not running in a cluster: requests "

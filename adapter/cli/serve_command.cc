@@ -107,7 +107,11 @@ RefreshLoopOptions RefreshOptionsFrom(const ServeOptions& o, const policies::Con
 int RunServe(const ServeOptions& o) {
   log::Level level = log::Level::kInfo;
   log::ParseLevel(o.log_level, &level);
+  if (o.verbosity >= 0) level = log::LevelForVerbosity(o.verbosity);
   log::SetLevel(level);
+  log::Format format = log::Format::kJson;
+  log::ParseFormat(o.logging_format, &format);
+  log::SetFormat(format);
 
   // Threads started below inherit this mask, so only WaitForTermination sees the signals.
   sigset_t set;
@@ -180,6 +184,14 @@ int RunServe(const ServeOptions& o) {
     server_options.port = static_cast<uint16_t>(o.secure_port);
     server_options.io_threads = o.io_threads;
     server_options.max_connections = o.max_connections;
+    server_options.permit_port_sharing = o.permit_port_sharing;
+    {
+      std::string error;
+      std::optional<apiserver::TlsSettings> tls =
+          apiserver::ParseTlsSettings(o.tls_min_version, o.tls_cipher_suites, &error);
+      if (!tls) throw SetupError(2, error);
+      server_options.tls = *tls;
+    }
     {
       std::string error;
       const std::optional<Duration> timeout = ParseDuration(o.read_header_timeout, &error);

@@ -90,8 +90,30 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
 
   cmd.add_option("--log-level", o.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  cmd.add_option("-v,--v", o.verbosity,
+                 "klog verbosity, for flags copied from Kubernetes components: 4 or more is "
+                 "--log-level=debug, less is info (overrides --log-level)")
+      ->check(CLI::Range(0, 10));
+  cmd.add_option("--logging-format", o.logging_format,
+                 "json (default: one JSON object per line) or text (klog's format)")
+      ->check(CLI::IsMember({"json", "text"}));
+  cmd.add_option("--tls-min-version", o.tls_min_version,
+                 "Minimum TLS version: VersionTLS12 (default) or VersionTLS13");
+  cmd.add_option("--tls-cipher-suites", o.tls_cipher_suites,
+                 "Comma-separated TLS cipher suites (IANA names, as Kubernetes takes them); "
+                 "default: ECDHE with AES-GCM or ChaCha20-Poly1305, and TLS 1.3's")
+      ->delimiter(',');
+  cmd.add_flag("--permit-address-sharing", o.permit_address_sharing,
+               "Accepted as Kubernetes components take it; SO_REUSEADDR is always set, as Go's "
+               "listeners set it");
+  cmd.add_flag("--permit-port-sharing", o.permit_port_sharing,
+               "SO_REUSEPORT: other processes may listen on the same port");
+  cmd.add_option("--kubeconfig", o.kubeconfig,
+                 "kubeconfig for both --authentication-kubeconfig and "
+                 "--authorization-kubeconfig when those are not given");
   cmd.add_option("--audit-log", o.audit_log,
-                 "File receiving one JSON line per change of a served forecast (rotated by size)");
+                 "Decision log: one JSON line per change of a served forecast, rotated by size "
+                 "(not Kubernetes request auditing)");
   cmd.add_option("--audit-log-maxsize", o.audit_log_maxsize_mb,
                  "Megabytes of the audit log before it rotates (default 100)")
       ->check(CLI::Range(1, 100000));

@@ -51,6 +51,13 @@ struct ServeOptions {
   std::string authorization_mode = "Delegated";
 
   std::string log_level = "info";
+  int verbosity = -1;  // --v; -1: not given
+  std::string logging_format = "json";
+  std::string tls_min_version;
+  std::vector<std::string> tls_cipher_suites;
+  bool permit_address_sharing = false;
+  bool permit_port_sharing = false;
+  std::string kubeconfig;
   std::string audit_log;
   int audit_log_maxsize_mb = 100;
   int audit_log_maxbackup = 5;

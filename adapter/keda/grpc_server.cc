@@ -37,7 +37,10 @@ void CheckPem(const std::string& file, const char* what, const char* marker) {
 
 int Ms(std::chrono::milliseconds d) { return static_cast<int>(d.count()); }
 
+// "0.0.0.0" and "::" mean every interface of both families, as for the HTTPS server: gRPC's
+// "[::]" listens dual-stack (IPv4 only where the host has no IPv6).
 std::string HostPort(const std::string& host, int port) {
+  if (host == "0.0.0.0" || host == "::" || host == "[::]") return "[::]:" + std::to_string(port);
   const bool ipv6 = host.find(':') != std::string::npos && host.front() != '[';
   return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }

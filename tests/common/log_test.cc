@@ -31,4 +31,31 @@ TEST(LogTest, ParsesLevels) {
 }
 
 }  // namespace
+TEST(LogTest, TextFormatIsKlogs) {
+  Format format = Format::kJson;
+  ASSERT_TRUE(ParseFormat("text", &format));
+  EXPECT_FALSE(ParseFormat("yaml", &format));
+  SetFormat(Format::kText);
+  const std::string line =
+      FormatLine(Level::kWarn, "token file \"x\" changed", {{"policy", "flow"}, {"series", 3}});
+  SetFormat(Format::kJson);
+  // W1204 15:04:05.123456    4242 prescale] "token file \"x\" changed" policy="flow" series=3
+  ASSERT_GE(line.size(), 30u);
+  EXPECT_EQ(line[0], 'W');
+  EXPECT_EQ(line[5], ' ');
+  EXPECT_EQ(line[8], ':');
+  EXPECT_EQ(line[14], '.');
+  EXPECT_NE(line.find(" prescale] \"token file \\\"x\\\" changed\" policy=\"flow\" series=3"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(FormatLine(Level::kInfo, "m", {}).front(), '{');  // back to JSON
+}
+
+TEST(LogTest, KlogVerbosityMapsOntoLevels) {
+  EXPECT_EQ(LevelForVerbosity(0), Level::kInfo);
+  EXPECT_EQ(LevelForVerbosity(2), Level::kInfo);
+  EXPECT_EQ(LevelForVerbosity(4), Level::kDebug);
+  EXPECT_EQ(LevelForVerbosity(10), Level::kDebug);
+}
+
 }  // namespace prescale::log

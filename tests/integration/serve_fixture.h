@@ -70,7 +70,7 @@ class ServeFixture : public ::testing::Test {
                                      "--secure-port",
                                      std::to_string(port_),
                                      "--bind-address",
-                                     "127.0.0.1",
+                                     bind_address_,
                                      "--tls-cert-file",
                                      serving_.cert_file.string(),
                                      "--tls-private-key-file",
@@ -80,11 +80,13 @@ class ServeFixture : public ::testing::Test {
                                      "--requestheader-client-ca-file",
                                      front_ca_->cert_file().string(),
                                      "--requestheader-allowed-names",
-                                     "front-proxy-client",
-                                     "--authentication-kubeconfig",
-                                     fake_->kubeconfig_client_cert().string(),
-                                     "--authorization-kubeconfig",
-                                     fake_->kubeconfig_client_cert().string()};
+                                     "front-proxy-client"};
+    const std::string kubeconfig = fake_->kubeconfig_client_cert().string();
+    if (one_kubeconfig_flag_)
+      argv.insert(argv.end(), {"--kubeconfig", kubeconfig});
+    else
+      argv.insert(argv.end(), {"--authentication-kubeconfig", kubeconfig,
+                               "--authorization-kubeconfig", kubeconfig});
     if (demo) argv.insert(argv.end(), {"--demo-data", "--demo-series", "3"});
     argv.insert(argv.end(), extra.begin(), extra.end());
     process_ = std::make_unique<Process>(Process::Start({argv}));
@@ -146,6 +148,8 @@ class ServeFixture : public ::testing::Test {
   std::unique_ptr<Process> process_;
   std::string policy_file_;
   std::string config_path_override_;     // --config, when set before StartServe
+  bool one_kubeconfig_flag_ = false;     // --kubeconfig instead of the two delegation flags
+  std::string bind_address_ = "127.0.0.1";
   std::string server_ca_file_override_;  // Client() trusts this CA instead of server_ca_
   int port_ = 0;
 };
