@@ -14,6 +14,7 @@
 #include "adapter/demo_source.h"
 #include "adapter/keda/grpc_server.h"
 #include "adapter/keda/keda_options.h"
+#include "adapter/process_metrics.h"
 #include "adapter/prometheus_credentials.h"
 #include "adapter/refresh_loop.h"
 #include "adapter/snapshot_provider.h"
@@ -152,10 +153,15 @@ int RunServe(const ServeOptions& o) {
     SnapshotProvider provider(holder);
     apiserver::HandlerOptions handler_options;
     handler_options.version_json = VersionJson();
-    handler_options.metrics_text = [registry, &adapter_metrics] {
+    auto process_metrics = std::make_shared<adapter::ProcessMetrics>();  // process_* metrics
+    handler_options.metrics_text = [registry, process_metrics, &adapter_metrics] {
       adapter_metrics.UpdateBeforeScrape();
+      std::vector<prometheus::MetricFamily> families = registry->Collect();
+      std::vector<prometheus::MetricFamily> process = process_metrics->Collect();
+      families.insert(families.end(), std::make_move_iterator(process.begin()),
+                      std::make_move_iterator(process.end()));
       std::ostringstream out;
-      prometheus::TextSerializer().Serialize(out, registry->Collect());
+      prometheus::TextSerializer().Serialize(out, families);
       return out.str();
     };
     apiserver::ApiHandler handler(provider, *auth.authenticator, *auth.authorizer, server_metrics,
