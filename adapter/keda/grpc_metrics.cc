@@ -125,9 +125,13 @@ GrpcMetrics::GrpcMetrics(p::Registry& r)
   // From 100 us: a memoized answer takes tens of microseconds.
   const p::Histogram::BucketBoundaries buckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                                   0.01,   0.025,   0.05,   0.1,   0.25,   1};
-  for (int m = 0; m < kMethodCount; ++m)
-    durations_[m] =
-        &durations_family_.Add({{"method", MethodName(static_cast<Method>(m))}}, buckets);
+  for (int m = 0; m < kMethodCount; ++m) {
+    const char* method = MethodName(static_cast<Method>(m));
+    durations_[m] = &durations_family_.Add({{"method", method}}, buckets);
+    // Every method's OK count exists from start-up, so error ratios have a denominator and the
+    // family is on /metrics before KEDA's first call.
+    counters_[m][0] = &requests_.Add({{"method", method}, {"code", "OK"}});
+  }
   for (Method m : {Method::kStreamIsActive, Method::kStreamMetricSpec}) {
     const int i = static_cast<int>(m);
     open_[i] = &streams_open_.Add({{"method", MethodName(m)}});
