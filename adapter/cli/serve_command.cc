@@ -128,14 +128,16 @@ int RunServe(const ServeOptions& o) {
   try {
     const RefreshLoopOptions refresh_options =
         o.demo_data ? RefreshLoopOptions{} : RefreshOptionsFrom(o, config);
+    // Before the authorizer: its background re-reviews report to the metrics until it is gone.
+    auto registry = std::make_shared<prometheus::Registry>();
+    apiserver::ServerMetrics server_metrics(*registry);
     AuthComponents auth = BuildAuth(o);
     const apiserver::ServingCertFiles cert =
         apiserver::ResolveServingCert(o.tls_cert_file, o.tls_private_key_file, o.cert_dir);
     if (cert.generated)
       log::Info("generated a self-signed serving certificate", {{"file", cert.cert_file}});
 
-    auto registry = std::make_shared<prometheus::Registry>();
-    apiserver::ServerMetrics server_metrics(*registry);
+    ReportRevalidations(*auth.authorizer, server_metrics);
     AdapterMetrics adapter_metrics(*registry, config);
     adapter_metrics.OnConfigReload(true);
 

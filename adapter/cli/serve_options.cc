@@ -81,6 +81,9 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
   cmd.add_option("--authorization-webhook-cache-unauthorized-ttl",
                  o.authorization_webhook_cache_unauthorized_ttl,
                  "How long deny answers are cached");
+  cmd.add_option("--authorization-cache-stale-grace", o.authorization_cache_stale_grace,
+                 "How long an expired allow is still served while one background review asks "
+                 "again (0s: wait for the review)");
   cmd.add_option("--authorization-always-allow-paths", o.authorization_always_allow_paths,
                  "Paths served to anyone authenticated or anonymous (trailing * matches a prefix)")
       ->delimiter(',');

@@ -47,6 +47,7 @@ struct ServeOptions {
   std::string authentication_token_webhook_cache_ttl = "10s";
   std::string authorization_webhook_cache_authorized_ttl = "10s";
   std::string authorization_webhook_cache_unauthorized_ttl = "10s";
+  std::string authorization_cache_stale_grace = "10s";
   std::vector<std::string> authorization_always_allow_paths = {"/healthz", "/readyz", "/livez"};
   std::string authorization_mode = "Delegated";
 
