@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "apiserver/digest.h"
+
 namespace prescale::apiserver {
 namespace {
 
@@ -74,8 +76,13 @@ Authenticator::Authenticator(AuthenticationOptions options,
                              std::shared_ptr<TokenReviewer> token_reviewer)
     : options_(std::move(options)),
       token_reviewer_(std::move(token_reviewer)),
-      users_(options_.max_cached_users),
-      rejections_(options_.max_cached_rejections) {}
+      users_(options_.max_cached_users, options_.token_stale_grace),
+      rejections_(options_.max_cached_rejections) {
+  if (token_reviewer_ && options_.token_stale_grace.count() > 0)
+    revalidations_ = std::make_unique<RevalidationQueue>(options_.max_queued_revalidations);
+}
+
+Authenticator::~Authenticator() { revalidations_.reset(); }  // its thread first, then the caches
 
 bool Authenticator::FromFrontProxy(const HeaderList& headers, UserInfo* user) const {
   for (const std::string& name : options_.username_headers) {
@@ -116,29 +123,49 @@ AuthenticationResult Authenticator::FromToken(std::string_view token, bool allow
   if (std::optional<UserInfo> cached = users_.Get(token)) return Authenticated(std::move(*cached));
   if (std::optional<std::string> why = rejections_.Get(token))
     return Unauthorized(AuthnFailure::kInvalidToken, "token rejected (cached): " + *why);
+  if (revalidations_) {
+    if (std::optional<UserInfo> stale = users_.GetStale(token)) {
+      Revalidate(token);
+      return Authenticated(std::move(*stale));
+    }
+  }
   if (!allow_remote) {
     AuthenticationResult r;
     r.outcome = AuthenticationResult::Outcome::kWouldBlock;
     return r;
   }
-  TokenReviewResult review = token_reviewer_->Review(std::string(token));
-  AuthenticationResult result;
+  AuthenticationResult result = Store(token, token_reviewer_->Review(std::string(token)));
+  result.from_remote = true;
+  return result;
+}
+
+AuthenticationResult Authenticator::Store(std::string_view token, TokenReviewResult review) {
   switch (review.outcome) {
     case TokenReviewResult::Outcome::kAuthenticated:
       AddAuthenticatedGroup(&review.user);
       users_.Put(token, review.user, options_.token_cache_ttl);
-      result = Authenticated(std::move(review.user));
-      break;
+      return Authenticated(std::move(review.user));
     case TokenReviewResult::Outcome::kRejected:
+      users_.Erase(token);  // a stale user ends with the rejection
       rejections_.Put(token, review.message, options_.token_cache_ttl);
-      result = Unauthorized(AuthnFailure::kInvalidToken, "token rejected: " + review.message);
-      break;
+      return Unauthorized(AuthnFailure::kInvalidToken, "token rejected: " + review.message);
     case TokenReviewResult::Outcome::kError:  // fail closed, not cached
-      result = Unauthorized(AuthnFailure::kReviewError, "token review failed: " + review.message);
       break;
   }
-  result.from_remote = true;
-  return result;
+  return Unauthorized(AuthnFailure::kReviewError, "token review failed: " + review.message);
+}
+
+void Authenticator::Revalidate(std::string_view token) {
+  // Queued by the token's digest; the job holds the token only until it has asked.
+  const RevalidationQueue::Submitted submitted =
+      revalidations_->Submit(Sha256Hex(token), [this, token = std::string(token)] {
+        TokenReviewResult review = token_reviewer_->Review(token);
+        const TokenReviewResult::Outcome outcome = review.outcome;
+        Store(token, std::move(review));
+        if (on_revalidation_) on_revalidation_(outcome, false);
+      });
+  if (submitted == RevalidationQueue::Submitted::kQueueFull && on_revalidation_)
+    on_revalidation_(TokenReviewResult::Outcome::kError, true);
 }
 
 AuthenticationResult Authenticator::Authenticate(const ClientCertificate& certificate,

@@ -10,14 +10,19 @@
 // A presented credential that fails (a certificate from a foreign CA or past its notAfter, a
 // rejected or malformed token, an unreachable TokenReview endpoint) is 401, never anonymous.
 // Review answers are cached for the TTL, rejections in a separate, smaller cache so that random
-// tokens cannot push out the users who hold valid ones. Thread-safe.
+// tokens cannot push out the users who hold valid ones. A token's user past the TTL is served for
+// `token_stale_grace` more while one background TokenReview asks again (stale-while-revalidate,
+// as the Authorizer does for allows): a rejection ends it at once, an error leaves it until the
+// grace ends, so no answer outlives TTL + grace. Thread-safe.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "apiserver/revalidation_queue.h"
 #include "apiserver/reviewers.h"
 #include "apiserver/security_metrics.h"
 #include "apiserver/ttl_cache.h"
@@ -31,6 +36,9 @@ struct AuthenticationOptions {
   std::vector<std::string> extra_header_prefixes = {"X-Remote-Extra-"};
   bool anonymous = true;
   std::chrono::milliseconds token_cache_ttl = std::chrono::seconds(10);
+  // 0 turns stale-while-revalidate off: an expired token waits for a new review.
+  std::chrono::milliseconds token_stale_grace = std::chrono::seconds(10);
+  size_t max_queued_revalidations = 256;
   size_t max_cached_users = 10000;
   size_t max_cached_rejections = 1000;
 };
@@ -54,14 +62,27 @@ class Authenticator {
   AuthenticationResult Authenticate(const ClientCertificate& certificate, const HeaderList& headers,
                                     bool allow_remote, double now);
 
+  // Told the outcome of every background re-review, and kError with `queue_full` when one could
+  // not be queued (for metrics). Set before the first Authenticate.
+  using RevalidationObserver =
+      std::function<void(TokenReviewResult::Outcome outcome, bool queue_full)>;
+  void OnRevalidation(RevalidationObserver observer) { on_revalidation_ = std::move(observer); }
+
+  ~Authenticator();
+
  private:
   bool FromFrontProxy(const HeaderList& headers, UserInfo* user) const;
   AuthenticationResult FromToken(std::string_view token, bool allow_remote);
+  // Caches the review of `token` and returns what it means for the request.
+  AuthenticationResult Store(std::string_view token, TokenReviewResult review);
+  void Revalidate(std::string_view token);
 
   AuthenticationOptions options_;
   std::shared_ptr<TokenReviewer> token_reviewer_;
   TtlCache<UserInfo> users_;          // by token (stored as its SHA-256, never the token)
   TtlCache<std::string> rejections_;  // by token: why it was rejected
+  RevalidationObserver on_revalidation_;
+  std::unique_ptr<RevalidationQueue> revalidations_;  // last: its thread uses the members above
 };
 
 // Lower-cases an X-Remote-Extra-* key suffix and percent-decodes it, as k8s.io/apiserver does;

@@ -75,6 +75,8 @@ AuthComponents BuildAuth(const ServeOptions& o) {
   authn.anonymous = o.anonymous_auth;
   authn.token_cache_ttl =
       Ttl("--authentication-token-webhook-cache-ttl", o.authentication_token_webhook_cache_ttl);
+  authn.token_stale_grace =
+      Ttl("--authentication-token-cache-stale-grace", o.authentication_token_cache_stale_grace);
 
   try {
     out.cas = ReadClientCas(o, authn_client.get(), /*startup=*/true, &authn);
@@ -116,16 +118,29 @@ AuthComponents BuildAuth(const ServeOptions& o) {
   return out;
 }
 
-void ReportRevalidations(apiserver::Authorizer& authorizer, apiserver::ServerMetrics& metrics) {
-  authorizer.OnRevalidation([&metrics](apiserver::AccessReviewResult::Outcome outcome,
-                                       bool queue_full) {
-    using apiserver::AccessReviewResult;
-    using Result = apiserver::ServerMetrics::Result;
+namespace {
+apiserver::ServerMetrics::Result ResultOf(bool allowed, bool refused) {
+  using Result = apiserver::ServerMetrics::Result;
+  return allowed ? Result::kAllowed : refused ? Result::kDenied : Result::kError;
+}
+}  // namespace
+
+void ReportRevalidations(AuthComponents& auth, apiserver::ServerMetrics& metrics) {
+  using apiserver::AccessReviewResult;
+  using apiserver::TokenReviewResult;
+  using Delegation = apiserver::ServerMetrics::Delegation;
+  auth.authenticator->OnRevalidation(
+      [&metrics](TokenReviewResult::Outcome outcome, bool queue_full) {
+        if (queue_full) return metrics.security().LimitHit(apiserver::Limit::kRevalidationQueue);
+        metrics.RecordDelegation(Delegation::kTokenReview,
+                                 ResultOf(outcome == TokenReviewResult::Outcome::kAuthenticated,
+                                          outcome == TokenReviewResult::Outcome::kRejected));
+      });
+  auth.authorizer->OnRevalidation([&metrics](AccessReviewResult::Outcome outcome, bool queue_full) {
     if (queue_full) return metrics.security().LimitHit(apiserver::Limit::kRevalidationQueue);
-    metrics.RecordDelegation(apiserver::ServerMetrics::Delegation::kSubjectAccessReview,
-                             outcome == AccessReviewResult::Outcome::kAllowed  ? Result::kAllowed
-                             : outcome == AccessReviewResult::Outcome::kDenied ? Result::kDenied
-                                                                               : Result::kError);
+    metrics.RecordDelegation(Delegation::kSubjectAccessReview,
+                             ResultOf(outcome == AccessReviewResult::Outcome::kAllowed,
+                                      outcome == AccessReviewResult::Outcome::kDenied));
   });
 }
 

@@ -35,8 +35,8 @@ struct AuthComponents {
 // Throws SetupError.
 AuthComponents BuildAuth(const ServeOptions& options);
 
-// Counts the authorizer's background re-reviews as delegation requests, and those it could not
-// queue as limit rejections. `metrics` must outlive `authorizer`.
-void ReportRevalidations(apiserver::Authorizer& authorizer, apiserver::ServerMetrics& metrics);
+// Counts the background re-reviews of the authenticator and the authorizer as delegation
+// requests, and those they could not queue as limit rejections. `metrics` must outlive both.
+void ReportRevalidations(AuthComponents& auth, apiserver::ServerMetrics& metrics);
 
 }  // namespace prescale::cli

@@ -137,7 +137,7 @@ int RunServe(const ServeOptions& o) {
     if (cert.generated)
       log::Info("generated a self-signed serving certificate", {{"file", cert.cert_file}});
 
-    ReportRevalidations(*auth.authorizer, server_metrics);
+    ReportRevalidations(auth, server_metrics);
     AdapterMetrics adapter_metrics(*registry, config);
     adapter_metrics.OnConfigReload(true);
 

@@ -76,6 +76,10 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
   cmd.add_option("--authentication-token-webhook-cache-ttl",
                  o.authentication_token_webhook_cache_ttl,
                  "How long TokenReview answers are cached");
+  cmd.add_option("--authentication-token-cache-stale-grace",
+                 o.authentication_token_cache_stale_grace,
+                 "How long a token's expired TokenReview answer is still served while one "
+                 "background review asks again (0s: wait for the review)");
   cmd.add_option("--authorization-webhook-cache-authorized-ttl",
                  o.authorization_webhook_cache_authorized_ttl, "How long allow answers are cached");
   cmd.add_option("--authorization-webhook-cache-unauthorized-ttl",

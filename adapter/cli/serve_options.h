@@ -45,6 +45,7 @@ struct ServeOptions {
   bool authentication_tolerate_lookup_failure = false;
   bool anonymous_auth = true;
   std::string authentication_token_webhook_cache_ttl = "10s";
+  std::string authentication_token_cache_stale_grace = "10s";
   std::string authorization_webhook_cache_authorized_ttl = "10s";
   std::string authorization_webhook_cache_unauthorized_ttl = "10s";
   std::string authorization_cache_stale_grace = "10s";

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "tests/apiserver/test_doubles.h"
 
 namespace prescale::apiserver {
@@ -84,6 +88,67 @@ TEST(AuthenticatorTest, TokensAreReviewedOnceThenCached) {
   EXPECT_EQ(authn.Authenticate({}, bad, false, kNow).outcome,
             Outcome::kUnauthorized);  // cached denial
   EXPECT_EQ(reviewer->calls, 2);
+}
+
+// Answers every token with the outcome the test sets.
+struct SwitchedTokenReviewer : TokenReviewer {
+  std::atomic<TokenReviewResult::Outcome> answer{TokenReviewResult::Outcome::kAuthenticated};
+  std::atomic<int> calls{0};
+  TokenReviewResult Review(const std::string&) override {
+    ++calls;
+    TokenReviewResult r;
+    r.outcome = answer;
+    r.user.name = "system:serviceaccount:kube-system:horizontal-pod-autoscaler";
+    r.message = "scripted";
+    return r;
+  }
+};
+
+template <class F>
+bool Eventually(F done) {
+  using namespace std::chrono_literals;
+  for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(5ms))
+    if (done()) return true;
+  return false;
+}
+
+TEST(AuthenticatorTest, AnExpiredTokenIsServedWhileOneBackgroundReviewAsksAgain) {
+  using namespace std::chrono_literals;
+  auto reviewer = std::make_shared<SwitchedTokenReviewer>();
+  AuthenticationOptions options;
+  options.token_cache_ttl = 30ms;
+  options.token_stale_grace = 300ms;
+  Authenticator authn(options, reviewer);
+  std::atomic<int> rejected{0};
+  authn.OnRevalidation([&](TokenReviewResult::Outcome outcome, bool queue_full) {
+    EXPECT_FALSE(queue_full);
+    if (outcome == TokenReviewResult::Outcome::kRejected) ++rejected;
+  });
+  const HeaderList h = {{"Authorization", "Bearer t"}};
+  ASSERT_EQ(authn.Authenticate({}, h, true, kNow).outcome, Outcome::kAuthenticated);
+  std::this_thread::sleep_for(60ms);
+  // Expired: served at once, never kWouldBlock, while the re-review runs in the background.
+  reviewer->answer = TokenReviewResult::Outcome::kRejected;  // the token was revoked
+  const auto stale = authn.Authenticate({}, h, false, kNow);
+  EXPECT_EQ(stale.outcome, Outcome::kAuthenticated);
+  EXPECT_FALSE(stale.from_remote);
+  EXPECT_EQ(stale.user.groups.back(), "system:authenticated");
+  // The rejection ends it at once.
+  ASSERT_TRUE(Eventually([&] { return rejected == 1; }));
+  EXPECT_EQ(authn.Authenticate({}, h, false, kNow).failure, AuthnFailure::kInvalidToken);
+  EXPECT_EQ(reviewer->calls, 2);
+
+  // Reviews failing: a valid token's user lasts TTL + grace, then fails closed.
+  const HeaderList other = {{"Authorization", "Bearer u"}};
+  reviewer->answer = TokenReviewResult::Outcome::kAuthenticated;
+  ASSERT_EQ(authn.Authenticate({}, other, true, kNow).outcome, Outcome::kAuthenticated);
+  reviewer->answer = TokenReviewResult::Outcome::kError;
+  std::this_thread::sleep_for(60ms);
+  EXPECT_EQ(authn.Authenticate({}, other, false, kNow).outcome, Outcome::kAuthenticated);
+  std::this_thread::sleep_for(350ms);
+  EXPECT_EQ(authn.Authenticate({}, other, false, kNow).outcome, Outcome::kWouldBlock);
+  EXPECT_EQ(authn.Authenticate({}, other, true, kNow).failure, AuthnFailure::kReviewError);
 }
 
 TEST(AuthenticatorTest, UnreachableTokenReviewFailsClosedAndIsNotCached) {
