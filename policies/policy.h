@@ -8,6 +8,7 @@
 
 #include "common/duration.h"
 #include "forecasting/calendar.h"
+#include "policies/described_object.h"
 
 namespace prescale::policies {
 
@@ -76,6 +77,9 @@ struct ServingKeys {
   // Both empty: every namespace (logged as a warning at start-up).
   std::vector<std::string> namespaces;
   std::string namespace_label;
+  // The object the series describe in custom.metrics.k8s.io; nullopt: served as external
+  // metrics only.
+  std::optional<DescribedObject> object;
 
   bool operator==(const ServingKeys&) const = default;
 };
