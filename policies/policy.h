@@ -77,15 +77,16 @@ struct ServingKeys {
   // Both empty: every namespace (logged as a warning at start-up).
   std::vector<std::string> namespaces;
   std::string namespace_label;
-  // The object the series describe in custom.metrics.k8s.io; nullopt: served as external
-  // metrics only.
-  std::optional<DescribedObject> object;
 
   bool operator==(const ServingKeys&) const = default;
 };
 
 struct Policy : ServingKeys {
   BacktestSpec backtest;  // what backtests simulate; serving ignores it
+  // The object the series describe in custom.metrics.k8s.io; nullopt: served as external
+  // metrics only. Not a serving key: it changes which object a value is served for, not the
+  // value, so a reload that changes only the object keeps the policy's state.
+  std::optional<DescribedObject> object;
 
   const ServingKeys& serving() const { return *this; }
 };

@@ -61,10 +61,13 @@ TEST(DescribedObjectTest, ClusterScopedAndCustomResources) {
       "      apiVersion: argoproj.io/v1alpha1\n      namespace: trading\n      name: gw\n");
   EXPECT_EQ(rollout.object->kind, "Rollout");
   EXPECT_EQ(rollout.object->api_version, "argoproj.io/v1alpha1");
-  EXPECT_EQ(Load("      resource: deployments.apps\n      namespace: t\n      name: g\n")
-                .serving()
-                .object,
+  const Policy a = Load("      resource: deployments.apps\n      namespace: t\n      name: g\n");
+  EXPECT_EQ(a.object,
             (DescribedObject{"deployments.apps", "Deployment", "apps/v1", "t", "", "g", ""}));
+  // Not a serving key: policies that differ in their object only serve the same values.
+  const Policy b = Load("      resource: pods\n      namespace: t\n      name: {label: pod}\n");
+  EXPECT_NE(a.object, b.object);
+  EXPECT_TRUE(a.serving() == b.serving());
 }
 
 TEST(DescribedObjectTest, ProblemsAtTheirPositions) {
