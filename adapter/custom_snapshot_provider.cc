@@ -49,6 +49,24 @@ std::optional<CustomMetricValue> ObjectValue(const ServedMetric& m, const Object
   return out;
 }
 
+// Orders objects by (namespace, name), or by namespace alone, for binary searches.
+using Key = std::pair<std::string_view, std::string_view>;
+struct ByKey {
+  static Key Of(const ObjectSeries& o) { return {o.ns, o.name}; }
+  bool operator()(const ObjectSeries& o, const Key& k) const { return Of(o) < k; }
+  bool operator()(const Key& k, const ObjectSeries& o) const { return k < Of(o); }
+  bool operator()(const ObjectSeries& o, std::string_view ns) const { return o.ns < ns; }
+  bool operator()(std::string_view ns, const ObjectSeries& o) const { return ns < o.ns; }
+};
+
+// The objects of `m` in namespace `ns` ("" for cluster-scoped ones) named `name`, or all of
+// them for "*".
+std::pair<std::vector<ObjectSeries>::const_iterator, std::vector<ObjectSeries>::const_iterator>
+Matching(const ServedMetric& m, std::string_view ns, std::string_view name) {
+  if (name == "*") return std::equal_range(m.objects.begin(), m.objects.end(), ns, ByKey{});
+  return std::equal_range(m.objects.begin(), m.objects.end(), Key{ns, name}, ByKey{});
+}
+
 }  // namespace
 
 std::vector<apiserver::CustomMetricInfo> CustomSnapshotProvider::ListAllCustomMetrics() const {
@@ -77,25 +95,11 @@ std::variant<std::vector<CustomMetricValue>, ProviderError> CustomSnapshotProvid
   if (m->state != ServedMetric::State::kOk)
     return ProviderError{ProviderError::Kind::kUnavailable, m->unavailable_reason};
   std::vector<CustomMetricValue> out;
-  const auto before = [](const ObjectSeries& o,
-                         const std::pair<std::string_view, std::string_view>& k) {
-    return std::make_pair(std::string_view(o.ns), std::string_view(o.name)) < k;
-  };
-  if (q.name == "*") {
-    auto it = std::lower_bound(m->objects.begin(), m->objects.end(),
-                               std::make_pair(std::string_view(q.ns), std::string_view()), before);
-    for (; it != m->objects.end() && it->ns == q.ns; ++it) {
-      if (auto value = ObjectValue(*m, *it, q)) out.push_back(std::move(*value));
-    }
-    return out;
+  const auto [first, last] = Matching(*m, q.ns, q.name);
+  for (auto it = first; it != last; ++it) {
+    if (auto value = ObjectValue(*m, *it, q)) out.push_back(std::move(*value));
   }
-  const auto it =
-      std::lower_bound(m->objects.begin(), m->objects.end(),
-                       std::make_pair(std::string_view(q.ns), std::string_view(q.name)), before);
-  if (it == m->objects.end() || it->ns != q.ns || it->name != q.name) return not_found;
-  std::optional<CustomMetricValue> value = ObjectValue(*m, *it, q);
-  if (!value) return not_found;
-  out.push_back(std::move(*value));
+  if (q.name != "*" && out.empty()) return not_found;
   return out;
 }
 
