@@ -193,6 +193,13 @@ TEST_F(CustomMetricsApiTest, MetricLabelSelectorIsEchoedAsALabelSelector) {
   EXPECT_EQ(GetJson(kV1 + path)["items"][0]["selector"], selector);
   EXPECT_EQ(custom_.queries.back().metric_selector.ToString(),
             "!old,tier!=test,venue=xnas,zone in (a,b)");
+  // What the HPA sends for an Object metric without a selector (labels.Nothing() prints ""):
+  // every series, and no selector in the answer.
+  const json none = GetJson(
+      kV2 +
+      "/namespaces/trading/deployments.apps/order-gateway/order_flow_rate?metricLabelSelector=");
+  EXPECT_FALSE(none["items"][0]["metric"].contains("selector"));
+  EXPECT_TRUE(custom_.queries.back().metric_selector.Empty());
 }
 
 TEST_F(CustomMetricsApiTest, WildcardNameWithLabelSelector) {
