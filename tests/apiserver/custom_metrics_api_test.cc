@@ -322,6 +322,13 @@ TEST_F(CustomMetricsApiTest, OpenApiDescribesBothGroups) {
     EXPECT_TRUE(v2["definitions"].contains(std::string("io.k8s.metrics.pkg.apis.custom_metrics.") +
                                            version + ".MetricValueList"));
   }
+  const std::string v2_text = v2.dump();
+  for (size_t at = v2_text.find("#/definitions/"); at != std::string::npos;
+       at = v2_text.find("#/definitions/", at + 1)) {
+    const size_t start = at + std::string("#/definitions/").size();
+    const std::string name = v2_text.substr(start, v2_text.find('"', start) - start);
+    EXPECT_TRUE(v2["definitions"].contains(name)) << "/openapi/v2: " << name;
+  }
   const json index = GetJson("/openapi/v3");
   for (const char* gv : {"external.metrics.k8s.io/v1beta1", "custom.metrics.k8s.io/v1beta2",
                          "custom.metrics.k8s.io/v1beta1"}) {
