@@ -60,9 +60,11 @@ std::shared_ptr<const Snapshot> DemoDataSource::Build(
     const double lead = std::chrono::duration<double>(policy.lead).count();
     const Visibility visibility{policy.namespaces, policy.namespace_label};
     ServedMetric observed{
-        policy.observed_metric, policy.name, ServedMetric::State::kOk, "", {}, visibility};
+        policy.observed_metric, policy.name, ServedMetric::State::kOk, "", {}, visibility,
+        policy.object,          {}};
     ServedMetric forecast{
-        policy.forecast_metric, policy.name, ServedMetric::State::kOk, "", {}, visibility};
+        policy.forecast_metric, policy.name, ServedMetric::State::kOk, "", {}, visibility,
+        policy.object,          {}};
     const auto timestamp = std::chrono::time_point_cast<std::chrono::seconds>(now);
     for (int i = 0; i < series_per_policy_; ++i) {
       const apiserver::Labels labels{{"venue", VenueName(i)}};

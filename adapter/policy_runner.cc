@@ -227,10 +227,22 @@ void PolicyRunner::LogLearnedEvents() {
 void PolicyRunner::AppendServed(double now, std::vector<ServedMetric>* out,
                                 std::vector<AuditRecord>* audit) {
   const Visibility visibility{policy_.namespaces, policy_.namespace_label};
-  ServedMetric observed{
-      policy_.observed_metric, policy_.name, ServedMetric::State::kOk, "", {}, visibility};
-  ServedMetric forecast{
-      policy_.forecast_metric, policy_.name, ServedMetric::State::kOk, "", {}, visibility};
+  ServedMetric observed{policy_.observed_metric,
+                        policy_.name,
+                        ServedMetric::State::kOk,
+                        "",
+                        {},
+                        visibility,
+                        policy_.object,
+                        {}};
+  ServedMetric forecast{policy_.forecast_metric,
+                        policy_.name,
+                        ServedMetric::State::kOk,
+                        "",
+                        {},
+                        visibility,
+                        policy_.object,
+                        {}};
   const double age = DataAge(now);
   if (!backfilled_) {
     const std::string why = "no data fetched from Prometheus yet for policy " + policy_.name +

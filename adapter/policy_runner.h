@@ -85,6 +85,10 @@ class PolicyRunner {
   ~PolicyRunner();
 
   const policies::Policy& policy() const { return policy_; }
+  // Takes the object of a reloaded policy whose serving keys did not change (RefreshLoop).
+  void SetObject(std::optional<policies::DescribedObject> object) {
+    policy_.object = std::move(object);
+  }
   double step_seconds() const { return step_; }
 
   // The query_range ranges to fetch at `now`, each within options.chunk_points: the whole

@@ -88,6 +88,7 @@ void RefreshLoop::Adopt(std::unique_ptr<Plan> plan) {
   for (auto& slot : plan->slots) {
     for (auto& old : slots_) {
       if (old && old->runner->policy().serving() == slot->runner->policy().serving()) {
+        old->runner->SetObject(slot->runner->policy().object);
         slot = std::move(old);
         break;
       }

@@ -3,8 +3,36 @@
 #include <algorithm>
 
 #include "apiserver/api_types.h"
+#include "common/names.h"
 
 namespace prescale::adapter {
+namespace {
+
+// A fixed value, or the value of `label` in `labels` ("" when absent).
+std::string FixedOrLabel(const std::string& fixed, const std::string& label,
+                         const apiserver::Labels& labels) {
+  if (!fixed.empty() || label.empty()) return fixed;
+  const auto it = labels.find(label);
+  return it == labels.end() ? "" : it->second;
+}
+
+std::vector<ObjectSeries> GroupByObject(const policies::DescribedObject& object,
+                                        const std::vector<apiserver::ExternalMetricValue>& values) {
+  std::map<std::pair<std::string, std::string>, std::vector<size_t>> groups;
+  for (size_t i = 0; i < values.size(); ++i) {
+    std::string ns = FixedOrLabel(object.ns, object.namespace_label, values[i].labels);
+    std::string name = FixedOrLabel(object.name, object.name_label, values[i].labels);
+    if (object.namespaced() && !IsDns1123Label(ns)) continue;
+    if (!IsDns1123Subdomain(name)) continue;
+    groups[{std::move(ns), std::move(name)}].push_back(i);
+  }
+  std::vector<ObjectSeries> out;
+  out.reserve(groups.size());
+  for (auto& [key, series] : groups) out.push_back({key.first, key.second, std::move(series)});
+  return out;
+}
+
+}  // namespace
 
 Snapshot::Snapshot(std::chrono::system_clock::time_point built_at,
                    std::vector<ServedMetric> metrics, bool complete)
@@ -14,6 +42,8 @@ Snapshot::Snapshot(std::chrono::system_clock::time_point built_at,
               [](const auto& a, const auto& b) { return a.labels < b.labels; });
     for (apiserver::ExternalMetricValue& v : m.values)
       v.json = apiserver::EncodeExternalMetricValue(v);
+    m.objects.clear();
+    if (m.object) m.objects = GroupByObject(*m.object, m.values);
     std::string name = m.name;
     metrics_.emplace(std::move(name), std::move(m));
   }

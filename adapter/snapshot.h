@@ -10,11 +10,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
 
 #include "apiserver/provider.h"
+#include "policies/described_object.h"
 
 namespace prescale::adapter {
 
@@ -30,6 +32,14 @@ struct Visibility {
   bool Visible(std::string_view ns, const apiserver::Labels& labels) const;
 };
 
+// The series of one object a metric describes in the custom metrics API: indexes into the
+// metric's `values`, in their order.
+struct ObjectSeries {
+  std::string ns;  // empty for cluster-scoped objects
+  std::string name;
+  std::vector<size_t> series;
+};
+
 struct ServedMetric {
   enum class State {
     kOk,      // values are served
@@ -42,11 +52,17 @@ struct ServedMetric {
   std::string unavailable_reason;                      // for kNoData and kStale, the Status message
   std::vector<apiserver::ExternalMetricValue> values;  // sorted by labels
   Visibility visibility;
+  // The object the series describe (the policy's `object`), and, filled by the Snapshot, the
+  // series of each object sorted by (namespace, name). A series whose labels lack the name or
+  // namespace label, or hold an invalid one, describes no object.
+  std::optional<policies::DescribedObject> object;
+  std::vector<ObjectSeries> objects;
 };
 
 class Snapshot {
  public:
-  // Takes the metrics, sorts their series and precomputes each item's JSON. `complete` is false
+  // Takes the metrics, sorts their series, precomputes each item's JSON and groups the series
+  // by described object. `complete` is false
   // while the initial history is still being loaded.
   Snapshot(std::chrono::system_clock::time_point built_at, std::vector<ServedMetric> metrics,
            bool complete);

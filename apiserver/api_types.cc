@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "apiserver/custom_api_types.h"
 #include "apiserver/quantity.h"
 #include "common/rfc3339.h"
 
@@ -75,10 +76,11 @@ std::string EncodeApiResourceList(const std::vector<MetricInfo>& metrics) {
 
 std::string EncodeApiGroup() { return GroupJson().dump(); }
 
-std::string EncodeApiGroupList() {
-  const ordered_json list = {{"kind", "APIGroupList"},
-                             {"apiVersion", "v1"},
-                             {"groups", ordered_json::array({GroupJson()})}};
+std::string EncodeApiGroupList(bool with_custom) {
+  ordered_json groups = ordered_json::array({GroupJson()});
+  if (with_custom) groups.push_back(ordered_json::parse(EncodeCustomApiGroup()));
+  const ordered_json list = {
+      {"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", std::move(groups)}};
   return list.dump();
 }
 

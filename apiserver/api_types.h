@@ -25,8 +25,8 @@ std::string EncodeExternalMetricValueList(const MetricValues& values);
 std::string EncodeApiResourceList(const std::vector<MetricInfo>& metrics);
 // GET /apis/external.metrics.k8s.io
 std::string EncodeApiGroup();
-// GET /apis
-std::string EncodeApiGroupList();
+// GET /apis: the external group, then, `with_custom`, the custom metrics group.
+std::string EncodeApiGroupList(bool with_custom = false);
 
 // A metav1.Status failure object, e.g. (404, "NotFound", "the server could not find ...").
 // `details` (may be empty) is the JSON of metav1.StatusDetails.

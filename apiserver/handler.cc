@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <unordered_map>
 
 #include "apiserver/api_types.h"
+#include "apiserver/custom_metrics_api.h"
 #include "apiserver/openapi.h"
 #include "apiserver/request_info.h"
+#include "apiserver/response_cache.h"
 #include "common/log.h"
 
 namespace prescale::apiserver {
@@ -48,8 +49,10 @@ HttpResponse Forbidden(const RequestInfo& info, const UserInfo& user, const std:
   }
   std::string subject = info.resource + "." + info.group;
   if (!info.name.empty()) subject += " " + Quote(info.name);
+  const std::string resource =
+      info.subresource.empty() ? info.resource : info.resource + "/" + info.subresource;
   std::string message = subject + " is forbidden: User " + Quote(user.name) + " cannot " +
-                        info.verb + " resource " + Quote(info.resource) + " in API group " +
+                        info.verb + " resource " + Quote(resource) + " in API group " +
                         Quote(info.group);
   if (!info.ns.empty()) message += " in the namespace " + Quote(info.ns);
   nlohmann::json details = {{"group", info.group}, {"kind", info.resource}};
@@ -97,7 +100,10 @@ ApiHandler::ApiHandler(const ExternalMetricsProvider& provider, Authenticator& a
       authenticator_(authenticator),
       authorizer_(authorizer),
       metrics_(metrics),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  if (options_.custom_metrics)
+    custom_ = std::make_shared<const CustomMetricsApi>(*options_.custom_metrics, metrics_);
+}
 
 std::optional<HttpResponse> ApiHandler::Handle(const HttpRequest& request, bool allow_blocking) {
   const auto start = std::chrono::steady_clock::now();
@@ -200,7 +206,7 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request, const RequestInfo&
   }
   if (PathIs(path, "/apis")) {
     *route = Route::kApis;
-    return Json(EncodeApiGroupList());
+    return Json(EncodeApiGroupList(custom_ != nullptr));
   }
   if (PathIs(path, kGroupPath)) {
     *route = Route::kGroup;
@@ -210,17 +216,22 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request, const RequestInfo&
     *route = Route::kResourceList;
     return Json(EncodeApiResourceList(provider_.ListAllExternalMetrics()));
   }
+  if (custom_ && CustomMetricsApi::Owns(path)) return custom_->Serve(request, info, route);
   if (path == "/openapi/v2") {
     *route = Route::kOpenApiV2;
-    return Json(OpenApiV2());
+    return Json(OpenApiV2(custom_ != nullptr));
   }
   if (path == "/openapi/v3" || path == "/openapi/v3/") {
     *route = Route::kOpenApiV3;
-    return Json(OpenApiV3Index());
+    return Json(OpenApiV3Index(custom_ != nullptr));
   }
   if (path == kOpenApiV3GroupPath) {
     *route = Route::kOpenApiV3;
     return Json(OpenApiV3Group());
+  }
+  if (const std::string* doc = custom_ ? OpenApiV3CustomGroup(path) : nullptr) {
+    *route = Route::kOpenApiV3;
+    return Json(*doc);
   }
   // The one resource route: /apis/<group>/<version>/namespaces/{ns}/{metric}.
   if (info.resource_request && info.group == kGroup && info.version == kVersion &&
@@ -231,47 +242,16 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request, const RequestInfo&
   return NotFound();
 }
 
-namespace {
-
-// Encoded list responses, per thread, for the provider generation they were computed at. HPAs
-// ask the same question every sync period, so most requests between two refreshes are answered
-// from here without parsing the selector or encoding again. Per thread: no locks, no sharing.
-struct ResponseCache {
-  const void* owner = nullptr;
-  uint64_t generation = 0;
-  size_t bytes = 0;
-  std::unordered_map<std::string, std::string> bodies;  // key: the request target
-};
-constexpr size_t kMaxCachedResponses = 1024;
-constexpr size_t kMaxCachedBytes = 8 << 20;  // per thread
-
-ResponseCache& ThreadResponseCache(const void* owner, uint64_t generation) {
-  thread_local ResponseCache cache;
-  if (cache.owner != owner || cache.generation != generation ||
-      cache.bodies.size() >= kMaxCachedResponses || cache.bytes >= kMaxCachedBytes) {
-    cache.owner = owner;
-    cache.generation = generation;
-    cache.bytes = 0;
-    cache.bodies.clear();
-  }
-  return cache;
-}
-
-}  // namespace
-
 HttpResponse ApiHandler::ListMetricValues(const HttpRequest& request, const RequestInfo& info) {
   // Read before the values, so a cached body is never older than its generation.
   const uint64_t generation = provider_.Generation();
-  ResponseCache* cache = generation != 0 ? &ThreadResponseCache(this, generation) : nullptr;
+  ResponseCache* cache = generation != 0 ? &ThreadResponseCache(0, this, generation) : nullptr;
+  const std::string target(request.target);
   if (cache) {
-    const auto it = cache->bodies.find(std::string(request.target));
-    if (it != cache->bodies.end()) return Json(it->second);
+    if (const std::string* body = cache->Find(target)) return Json(*body);
   }
   HttpResponse response = EncodeMetricValues(request, info);
-  if (cache && response.status == 200) {
-    cache->bytes += request.target.size() + response.body.size();
-    cache->bodies.emplace(std::string(request.target), response.body);
-  }
+  if (cache && response.status == 200) cache->Add(target, response.body);
   return response;
 }
 

@@ -11,6 +11,7 @@
 
 #include "apiserver/authenticator.h"
 #include "apiserver/authorizer.h"
+#include "apiserver/custom_provider.h"
 #include "apiserver/http_types.h"
 #include "apiserver/provider.h"
 #include "apiserver/request_info.h"
@@ -23,7 +24,12 @@ struct HandlerOptions {
   std::string version_json;                   // body of /version
   std::function<std::string()> metrics_text;  // body of /metrics (Prometheus text format)
   size_t max_path_bytes = 4096;               // decoded path; longer is 414, before anything
+  // Serves custom.metrics.k8s.io from it when set (must outlive the handler); else that group
+  // is not served (404, and /apis lists the external group only).
+  const CustomMetricsProvider* custom_metrics = nullptr;
 };
+
+class CustomMetricsApi;
 
 class ApiHandler {
  public:
@@ -49,6 +55,7 @@ class ApiHandler {
   Authorizer& authorizer_;
   ServerMetrics& metrics_;
   HandlerOptions options_;
+  std::shared_ptr<const CustomMetricsApi> custom_;  // null when no custom provider is given
 };
 
 // A Status response with the given code and reason.

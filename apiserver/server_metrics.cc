@@ -12,6 +12,12 @@ std::string_view RoutePath(Route route) {
       return "/apis/external.metrics.k8s.io/v1beta1";
     case Route::kGroup:
       return "/apis/external.metrics.k8s.io";
+    case Route::kCustomList:
+      return "/apis/custom.metrics.k8s.io/{version}/.../{metric}";
+    case Route::kCustomResourceList:
+      return "/apis/custom.metrics.k8s.io/{version}";
+    case Route::kCustomGroup:
+      return "/apis/custom.metrics.k8s.io";
     case Route::kApis:
       return "/apis";
     case Route::kOpenApiV2:

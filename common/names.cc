@@ -11,6 +11,20 @@ bool IsDns1123Label(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [&](char c) { return alnum(c) || c == '-'; });
 }
 
+bool IsDns1123Subdomain(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  while (true) {
+    const size_t dot = s.find('.');
+    const std::string_view part = s.substr(0, dot);
+    if (part.empty() || !alnum(part.front()) || !alnum(part.back())) return false;
+    if (!std::all_of(part.begin(), part.end(), [&](char c) { return alnum(c) || c == '-'; }))
+      return false;
+    if (dot == std::string_view::npos) return true;
+    s.remove_prefix(dot + 1);
+  }
+}
+
 namespace {
 
 bool IsLetterOrUnderscore(char c) {

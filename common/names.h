@@ -12,6 +12,10 @@ namespace prescale {
 // A DNS-1123 label, what a namespace name must be: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63.
 bool IsDns1123Label(std::string_view s);
 
+// A DNS-1123 subdomain, what most Kubernetes object names and API groups must be: DNS-1123
+// labels joined by '.', at most 253 characters.
+bool IsDns1123Subdomain(std::string_view s);
+
 // A Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*.
 bool IsLabelName(std::string_view s);
 

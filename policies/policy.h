@@ -8,6 +8,7 @@
 
 #include "common/duration.h"
 #include "forecasting/calendar.h"
+#include "policies/described_object.h"
 
 namespace prescale::policies {
 
@@ -82,6 +83,10 @@ struct ServingKeys {
 
 struct Policy : ServingKeys {
   BacktestSpec backtest;  // what backtests simulate; serving ignores it
+  // The object the series describe in custom.metrics.k8s.io; nullopt: served as external
+  // metrics only. Not a serving key: it changes which object a value is served for, not the
+  // value, so a reload that changes only the object keeps the policy's state.
+  std::optional<DescribedObject> object;
 
   const ServingKeys& serving() const { return *this; }
 };

@@ -5,6 +5,7 @@
 #include "common/read_file.h"
 #include "forecasting/calendar.h"
 #include "forecasting/model.h"
+#include "policies/described_object_reader.h"
 #include "policies/yaml_reader.h"
 
 #include <yaml-cpp/yaml.h>
@@ -262,9 +263,26 @@ void CheckMetricName(YamlReader& r, const YAML::Node& at, const std::string& fie
 void ReadPolicy(YamlReader& r, const YAML::Node& node, const std::string& path, Policy* p) {
   if (!r.IsMap(node, path)) return;
   r.CheckKeys(node, path,
-              {"name", "query", "step", "history", "lead", "quantile", "model", "seasonality",
-               "events", "max_staleness", "scale_down_hold", "grace", "refit_every", "learn_events",
-               "max_series", "metrics", "namespaces", "namespace_label", "backtest"});
+              {"name",
+               "query",
+               "step",
+               "history",
+               "lead",
+               "quantile",
+               "model",
+               "seasonality",
+               "events",
+               "max_staleness",
+               "scale_down_hold",
+               "grace",
+               "refit_every",
+               "learn_events",
+               "max_series",
+               "metrics",
+               "namespaces",
+               "namespace_label",
+               "object",
+               "backtest"});
   r.String(node, path, "name", &p->name, true);
   if (!p->name.empty()) CheckMetricName(r, node["name"], path + ".name", p->name);
   r.String(node, path, "query", &p->query, true);
@@ -350,6 +368,8 @@ void ReadPolicy(YamlReader& r, const YAML::Node& node, const std::string& path, 
     CheckMetricName(r, node["name"], path + ".name", p->forecast_metric,
                     "with _forecast appended: ");
   ReadVisibility(r, node, path, p);
+  if (const YAML::Node o = node["object"])
+    ReadDescribedObject(r, o, path + ".object", &p->object.emplace());
   if (const YAML::Node b = node["backtest"]) ReadBacktest(r, b, path + ".backtest", &p->backtest);
 }
 

@@ -12,6 +12,7 @@
 #include "adapter/cli/commands.h"
 #include "adapter/cli/serve_options.h"
 #include "adapter/cli/version_info.h"
+#include "adapter/custom_snapshot_provider.h"
 #include "adapter/demo_source.h"
 #include "adapter/keda/grpc_server.h"
 #include "adapter/keda/keda_options.h"
@@ -143,7 +144,9 @@ int RunServe(const ServeOptions& o) {
 
     SnapshotHolder holder;
     SnapshotProvider provider(holder);
+    adapter::CustomSnapshotProvider custom_provider(holder);
     apiserver::HandlerOptions handler_options;
+    handler_options.custom_metrics = &custom_provider;
     handler_options.version_json = VersionInfoJson(build::kVersion);
     auto process_metrics = std::make_shared<adapter::ProcessMetrics>();  // process_* metrics
     handler_options.metrics_text = [registry, process_metrics, &adapter_metrics] {

@@ -100,6 +100,33 @@ class RefreshLoopTest : public ::testing::Test {
 
 using Clock = std::chrono::system_clock;
 
+// The policy's `object` is not a serving key: a reload that changes only it keeps the policy's
+// state, and the next snapshot serves the custom metrics of the new object at once (with
+// Prometheus down, a reloaded policy could not load its history again).
+TEST_F(RefreshLoopTest, AReloadThatChangesOnlyTheObjectKeepsThePolicysState) {
+  auto loop = Loop(Config(15s, 1h));
+  loop->RefreshOnce(Clock::now());
+  ASSERT_EQ(Venues(), std::vector<std::string>{"xnas"});
+  ASSERT_FALSE(holder_.Current()->Find("flow")->object.has_value());
+  policies::Config changed = Config(15s, 1h);
+  changed.policies[0].object = policies::DescribedObject{
+      "deployments.apps", "Deployment", "apps/v1", "trading", "", "order-gateway", ""};
+  std::string error;
+  ASSERT_TRUE(loop->Reload(std::make_shared<const policies::Config>(changed), &error)) << error;
+  fake_.SetMode(FakePrometheus::Mode::kHttp5xx);
+  loop->RefreshOnce(Clock::now() + 15s);
+  for (const char* name : {"flow", "flow_forecast"}) {
+    const ServedMetric* m = holder_.Current()->Find(name);
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->state, ServedMetric::State::kOk) << name;
+    ASSERT_TRUE(m->object.has_value()) << name;
+    EXPECT_EQ(m->object->name, "order-gateway");
+    ASSERT_EQ(m->objects.size(), 1u);
+    EXPECT_EQ(m->objects[0].ns, "trading");
+    EXPECT_EQ(m->objects[0].series.size(), 1u);
+  }
+}
+
 TEST_F(RefreshLoopTest, AnAnswerTooLargeIsAnErrorAndTheLastValuesStayServed) {
   RefreshLoopOptions o;
   o.client.max_body_bytes = 32 << 10;

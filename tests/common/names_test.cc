@@ -19,6 +19,21 @@ TEST(NamesTest, Dns1123Labels) {
   EXPECT_FALSE(IsDns1123Label(""));
 }
 
+TEST(NamesTest, Dns1123Subdomains) {
+  EXPECT_TRUE(IsDns1123Subdomain("order-gateway"));
+  EXPECT_TRUE(IsDns1123Subdomain("networking.k8s.io"));
+  EXPECT_TRUE(IsDns1123Subdomain("pod-0.a1"));
+  EXPECT_TRUE(IsDns1123Subdomain(std::string(253, 'a')));
+  EXPECT_FALSE(IsDns1123Subdomain(std::string(254, 'a')));
+  EXPECT_FALSE(IsDns1123Subdomain("a..b"));
+  EXPECT_FALSE(IsDns1123Subdomain(".a"));
+  EXPECT_FALSE(IsDns1123Subdomain("a."));
+  EXPECT_FALSE(IsDns1123Subdomain("a.-b"));
+  EXPECT_FALSE(IsDns1123Subdomain("Order"));
+  EXPECT_FALSE(IsDns1123Subdomain("*"));
+  EXPECT_FALSE(IsDns1123Subdomain(""));
+}
+
 TEST(NamesTest, LabelNames) {
   EXPECT_TRUE(IsLabelName("namespace"));
   EXPECT_TRUE(IsLabelName("_k8s_ns1"));

@@ -26,5 +26,24 @@ TEST_F(CheckConfigTest, PrintsOneLinePerProblem) {
                        ":5:5: policies[0].colour: unknown key\n");
 }
 
+TEST_F(CheckConfigTest, ValidatesTheDescribedObject) {
+  const std::string ok = Write("object.yaml",
+                               "policies:\n  - name: p\n    query: up\n    object:\n"
+                               "      resource: deployments.apps\n      namespace: trading\n"
+                               "      name: {label: deployment}\n");
+  EXPECT_EQ(Run("check-config " + ok).code, 0);
+  const std::string bad = Write("bad-object.yaml",
+                                "policies:\n  - name: p\n    query: up\n    object:\n"
+                                "      resource: deployments.apps\n      name: Order_Gateway\n");
+  const CommandResult r = Run("check-config " + bad);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, bad +
+                       ":5:7: policies[0].object.namespace: deployments.apps are namespaced: "
+                       "namespace is required\n" +
+                       bad +
+                       ":6:13: policies[0].object.name: must be an object name or "
+                       "{label: LABEL}\n");
+}
+
 }  // namespace
 }  // namespace prescale::cli

@@ -55,7 +55,42 @@ function pemOf(b64) {
   return Buffer.from(b64.replace(/\s/g, ""), "base64").toString("utf8");
 }
 
-function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo, keda = false, certManager = false }) {
+function checkApiService(objs, at, apiName, group, version, { svc, secret, servingCert, certManager }) {
+  const api = find(objs, "APIService", apiName);
+  if (!check(at("APIService"), api, `APIService ${apiName} missing`)) return;
+  const s = api.spec;
+  check(at(apiName), s.group === group && s.version === version, "wrong group/version");
+  check(at(apiName), s.service?.name === svc?.metadata.name && s.service?.namespace === svc?.metadata.namespace &&
+    (s.service?.port ?? 443) === 443, "spec.service is not the prescale Service on 443");
+  check(at(apiName), !s.insecureSkipTLSVerify, "must verify TLS");
+  if (certManager) {
+    const svcName = `${svc?.metadata.name}.${svc?.metadata.namespace}.svc`;
+    check(at(apiName), api.metadata.annotations?.["cert-manager.io/inject-ca-from"] ===
+      `${servingCert?.metadata.namespace}/${servingCert?.metadata.name}`, "the caBundle must be injected from the serving Certificate");
+    check(at("Certificate"), servingCert?.spec.dnsNames?.includes(svcName), `the serving Certificate must name ${svcName}`);
+  } else if (check(at(apiName), s.caBundle, "no caBundle") && secret) {
+    // The aggregator verifies the serving certificate against caBundle for <svc>.<ns>.svc.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "prescale-certs-"));
+    try {
+      fs.writeFileSync(path.join(tmp, "ca.crt"), pemOf(s.caBundle));
+      fs.writeFileSync(path.join(tmp, "tls.crt"), pemOf(secret.data["tls.crt"]));
+      let ok = true;
+      try {
+        execFileSync("openssl", ["verify", "-CAfile", path.join(tmp, "ca.crt"), "-verify_hostname",
+          `${svc.metadata.name}.${svc.metadata.namespace}.svc`, "-purpose", "sslserver", path.join(tmp, "tls.crt")],
+        { stdio: "pipe" });
+      } catch (e) {
+        ok = false;
+        console.log(String(e.stdout || "") + String(e.stderr || ""));
+      }
+      check(at(`${apiName} caBundle`), ok, "the serving certificate does not verify against caBundle for the Service name");
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+}
+
+function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo, keda = false, customOnly = false, certManager = false }) {
   const objs = load(name);
   const at = (what) => `${name}: ${what}`;
   const ns = "prescale";
@@ -76,6 +111,15 @@ function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo, 
   check(at("reader ClusterRole"), reader && !Object.keys(reader.metadata.labels || {}).some(
       (k) => k.startsWith("rbac.authorization.k8s.io/aggregate-to-")),
     "the reader role must not be aggregated to view/edit/admin (closed by default)");
+  const customReader = objs.find((o) => o.kind === "ClusterRole" &&
+    o.rules.some((r) => (r.apiGroups || []).includes("custom.metrics.k8s.io")) &&
+    !Object.keys(o.metadata.labels || {}).some((k) => k.startsWith("rbac.authorization.k8s.io/aggregate-to-")));
+  check(at("custom reader ClusterRole"), customReader, "no custom.metrics.k8s.io reader ClusterRole (not aggregated)");
+  check(at("HPA controller binding"), objs.some((o) => o.kind === "ClusterRoleBinding" &&
+      o.subjects.some((x) => x.kind === "ServiceAccount" && x.name === "horizontal-pod-autoscaler" && x.namespace === "kube-system") &&
+      objs.some((r) => r.kind === "ClusterRole" && r.metadata.name === o.roleRef.name &&
+        r.rules.some((rule) => (rule.apiGroups || []).includes("custom.metrics.k8s.io") && (rule.verbs || []).includes("get")))),
+    "the HPA controller must be bound to a role that reads custom.metrics.k8s.io");
 
   const dep = find(objs, "Deployment", "prescale");
   if (!check(at("Deployment"), dep, "Deployment prescale missing")) return;
@@ -172,40 +216,20 @@ function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo, 
     const p = svc.spec.ports.find((x) => x.port === 443);
     check(at("Service"), p && (p.targetPort === "https" || p.targetPort === 6443), "Service must map 443 to the container's 6443");
   }
-  const api = find(objs, "APIService", "v1beta1.external.metrics.k8s.io");
+  // The external metrics APIService (not in keda and custom: KEDA owns that group there) and
+  // both custom metrics ones (not in keda).
+  const apiServices = [];
+  if (!keda && !customOnly) apiServices.push(["external.metrics.k8s.io", "v1beta1"]);
+  if (!keda) apiServices.push(["custom.metrics.k8s.io", "v1beta2"], ["custom.metrics.k8s.io", "v1beta1"]);
+  const external = find(objs, "APIService", "v1beta1.external.metrics.k8s.io");
+  if (keda || customOnly) {
+    check(at("APIService"), !external, `the ${name} overlay must leave the external metrics APIService to KEDA`);
+  }
   if (keda) {
-    check(at("APIService"), !api, "the keda overlay must leave the external metrics APIService to KEDA");
-  } else if (check(at("APIService"), api, "APIService v1beta1.external.metrics.k8s.io missing")) {
-    const s = api.spec;
-    check(at("APIService"), s.group === "external.metrics.k8s.io" && s.version === "v1beta1", "wrong group/version");
-    check(at("APIService"), s.service?.name === svc?.metadata.name && s.service?.namespace === svc?.metadata.namespace &&
-      (s.service?.port ?? 443) === 443, "spec.service is not the prescale Service on 443");
-    check(at("APIService"), !s.insecureSkipTLSVerify, "must verify TLS");
-    if (certManager) {
-      const svcName = `${svc?.metadata.name}.${svc?.metadata.namespace}.svc`;
-      check(at("APIService"), api.metadata.annotations?.["cert-manager.io/inject-ca-from"] ===
-        `${servingCert?.metadata.namespace}/${servingCert?.metadata.name}`, "the caBundle must be injected from the serving Certificate");
-      check(at("Certificate"), servingCert?.spec.dnsNames?.includes(svcName), `the serving Certificate must name ${svcName}`);
-    } else if (check(at("APIService"), s.caBundle, "no caBundle") && secret) {
-      // The aggregator verifies the serving certificate against caBundle for <svc>.<ns>.svc.
-      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "prescale-certs-"));
-      try {
-        fs.writeFileSync(path.join(tmp, "ca.crt"), pemOf(s.caBundle));
-        fs.writeFileSync(path.join(tmp, "tls.crt"), pemOf(secret.data["tls.crt"]));
-        let ok = true;
-        try {
-          execFileSync("openssl", ["verify", "-CAfile", path.join(tmp, "ca.crt"), "-verify_hostname",
-            `${svc.metadata.name}.${svc.metadata.namespace}.svc`, "-purpose", "sslserver", path.join(tmp, "tls.crt")],
-          { stdio: "pipe" });
-        } catch (e) {
-          ok = false;
-          console.log(String(e.stdout || "") + String(e.stderr || ""));
-        }
-        check(at("APIService caBundle"), ok, "the serving certificate does not verify against caBundle for the Service name");
-      } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
-      }
-    }
+    check(at("APIService"), !objs.some((o) => o.kind === "APIService"), "the keda overlay registers no APIService");
+  }
+  for (const [group, version] of apiServices) {
+    checkApiService(objs, at, `${version}.${group}`, group, version, { svc, secret, servingCert, certManager });
   }
   const np = find(objs, "NetworkPolicy");
   if (check(at("NetworkPolicy"), np && matches(np.spec.podSelector.matchLabels, podLabels), "no NetworkPolicy selecting the pods")) {
@@ -281,10 +305,25 @@ function checkExampleHpa() {
   check("examples: HPA", s.behavior?.scaleUp && s.behavior?.scaleDown, "needs behavior.scaleUp and scaleDown");
 }
 
+function checkExampleObjectHpa() {
+  const hpa = find(load("examples-object"), "HorizontalPodAutoscaler");
+  if (!check("examples-object: HPA", hpa, "no example HorizontalPodAutoscaler")) return;
+  const s = hpa.spec;
+  check("examples-object: HPA", s.minReplicas === 5 && s.maxReplicas === 50, "must scale between 5 and 50");
+  const obj = s.metrics.find((m) => m.type === "Object");
+  check("examples-object: HPA", obj && obj.object.metric.name === "order_flow_rate_forecast" &&
+    obj.object.describedObject.kind === s.scaleTargetRef.kind && obj.object.describedObject.name === s.scaleTargetRef.name &&
+    obj.object.target.type === "AverageValue" && Number(obj.object.target.averageValue) > 0,
+    "needs an Object metric order_flow_rate_forecast of its scale target with an AverageValue target");
+  check("examples-object: HPA", s.behavior?.scaleUp && s.behavior?.scaleDown, "needs behavior.scaleUp and scaleDown");
+}
+
 checkOverlay("dev", { replicas: 1, requiredAntiAffinity: false, monitoring: false, demo: true });
 checkOverlay("production", { replicas: 2, requiredAntiAffinity: true, monitoring: true, demo: false });
 checkOverlay("keda", { replicas: 2, requiredAntiAffinity: false, monitoring: true, demo: false, keda: true });
+checkOverlay("custom", { replicas: 2, requiredAntiAffinity: false, monitoring: true, demo: false, customOnly: true });
 checkOverlay("cert-manager", { replicas: 2, requiredAntiAffinity: true, monitoring: true, demo: false, certManager: true });
 checkExampleHpa();
+checkExampleObjectHpa();
 console.log(`${checks} checks, ${failures} failed`);
 process.exit(failures ? 1 : 0);
