@@ -9,6 +9,7 @@
 
 #include "adapter/cli/commands.h"
 #include "adapter/cli/offline_inputs.h"
+#include "adapter/cli/policy_overrides.h"
 #include "common/duration.h"
 #include "forecasting/model.h"
 #include "forecasting/trace.h"
@@ -23,7 +24,8 @@ namespace {
 namespace fc = prescale::forecasting;
 
 struct BacktestFlags {
-  std::string trace, config, policy, json, series_out, plot, model, frontier;
+  std::string trace, config, policy, json, series_out, plot, frontier;
+  PolicyOverrides overrides;
   std::optional<int> min_replicas, max_replicas;
   std::optional<double> capacity_per_pod, target_utilization;
   std::string pod_startup, sync_period, refit_every, warm_up;
@@ -81,7 +83,7 @@ int Run(const BacktestFlags& f) {
     return Fail(2, e);
   policies::Policy& policy = options.policy;
   if (f.no_events) policy.events.clear();
-  if (!f.model.empty()) policy.model = f.model;
+  if (std::string e = f.overrides.Apply(&policy); !e.empty()) return Fail(2, e);
   if (std::string e = ApplyFlags(f, &options); !e.empty()) return Fail(2, e);
 
   options.keep_per_second = !f.plot.empty();
@@ -137,7 +139,7 @@ CommandRunner AddBacktestCommand(CLI::App& app) {
                   "AverageValue target = capacity-per-pod x this (default 0.8)");
   cmd->add_option("--pod-startup", f->pod_startup, "Request-to-ready time of a pod (default 30s)");
   cmd->add_option("--sync-period", f->sync_period, "HPA sync period (default 15s)");
-  cmd->add_option("--model", f->model, "Override the policy's forecasting model");
+  f->overrides.AddFlags(*cmd);
   cmd->add_option("--refit-every", f->refit_every,
                   "Override the policy's refit_every (default 1h, as serve refits; more often "
                   "while history is short)");

@@ -13,6 +13,7 @@
 
 #include "adapter/cli/commands.h"
 #include "adapter/cli/offline_inputs.h"
+#include "adapter/cli/policy_overrides.h"
 #include "common/duration.h"
 #include "forecasting/calendar.h"
 #include "forecasting/model.h"
@@ -27,9 +28,9 @@ namespace {
 namespace fc = prescale::forecasting;
 
 struct EvalFlags {
-  std::string trace, horizon, config, policy, json, model;
+  std::string trace, horizon, config, policy, json;
   double train_fraction = 0.7;
-  std::optional<double> quantile;
+  PolicyOverrides overrides;
 };
 
 // Wall time from the steady clock; CPU time of this thread, which unlike wall time does not
@@ -94,10 +95,12 @@ int Fail(int code, const std::string& message) {
 int Run(const EvalFlags& f) {
   if (!(f.train_fraction > 0 && f.train_fraction < 1))
     return Fail(2, "--train-fraction must be in (0, 1)");
-  if (f.quantile && !(*f.quantile > 0 && *f.quantile < 1))
-    return Fail(2, "--quantile must be in (0, 1)");
+  policies::Policy policy;
+  if (std::string e = ChoosePolicy(f.config, f.policy, &policy); !e.empty()) return Fail(2, e);
+  if (std::string e = f.overrides.Apply(&policy); !e.empty()) return Fail(2, e);
   std::string error;
-  const std::optional<Duration> horizon = ParseDuration(f.horizon, &error);
+  const std::optional<Duration> horizon =
+      f.horizon.empty() ? std::optional(policy.lead) : ParseDuration(f.horizon, &error);
   if (!horizon) return Fail(2, "--horizon: " + error);
   fc::Trace trace;
   if (std::string e = LoadTrace(f.trace, &trace); !e.empty()) return Fail(2, e);
@@ -109,10 +112,7 @@ int Run(const EvalFlags& f) {
     return Fail(2, f.trace + ": too short to evaluate " + std::to_string(h) +
                        " buckets ahead after the training part");
   }
-  policies::Policy policy;
-  if (std::string e = ChoosePolicy(f.config, f.policy, &policy); !e.empty()) return Fail(2, e);
-  if (!f.model.empty()) policy.model = f.model;
-  const double q = f.quantile.value_or(policy.quantile);
+  const double q = policy.quantile;
   fc::ModelSpec spec = policies::ModelSpecFor(policy, trace.step_seconds);
   // The evaluated horizon is the one that matters here: auto scores its candidates and the
   // intervals are calibrated up to it.
@@ -164,16 +164,16 @@ CommandRunner AddForecastEvalCommand(CLI::App& app) {
       "bucket h = ceil(horizon / step) buckets ahead while updating online");
   auto f = std::make_shared<EvalFlags>();
   cmd->add_option("--trace", f->trace, "Trace CSV (timestamp,value)")->required();
-  cmd->add_option("--horizon", f->horizon, "How far ahead to forecast, e.g. 60s, 5m")->required();
+  cmd->add_option("--horizon", f->horizon,
+                  "How far ahead to forecast, e.g. 60s, 5m (default: the policy's lead)");
   cmd->add_option("--config", f->config, "Policy file whose model to evaluate");
   cmd->add_option("--policy", f->policy, "Policy name in --config (default: the first)");
   cmd->add_option("--train-fraction", f->train_fraction, "Fraction of the trace to fit on")
       ->default_val(0.7);
-  cmd->add_option("--quantile", f->quantile, "Quantile to evaluate (default 0.9 or the policy's)");
   cmd->add_option("--json", f->json,
                   "Write the JSON report to PATH, or - for stdout (fit_seconds is wall time; "
                   "fit_cpu_seconds the fitting thread's CPU time)");
-  cmd->add_option("--model", f->model, "Override the model: " + fc::KnownModelList());
+  f->overrides.AddFlags(*cmd, /*with_hold=*/false);
   return [f] { return Run(*f); };
 }
 
