@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <limits>
 
 #include "policies/backtest/deployment_model.h"
 #include "policies/backtest/hpa_model.h"
@@ -242,6 +243,30 @@ Run SimulateOracle(const Timeline& tl, const BacktestSpec& d, double capacity) {
     }
   }
   return run;
+}
+
+// Reactive at the target utilization whose pod-seconds equal `pod_seconds` (within
+// `tolerance`), found by bisection: reactive's cost falls as its target rises.
+Run MatchReactive(const Timeline& tl, const BacktestSpec& d, double capacity,
+                  const std::vector<double>& reactive_metric, double pod_seconds,
+                  const BacktestOptions& o, double* target) {
+  double lo = o.min_target_utilization, hi = 1.0;
+  Run best;
+  double best_gap = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < 40; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    Run run = SimulateHpa(tl, d, capacity, mid, reactive_metric);
+    const double gap = run.result.pod_seconds - pod_seconds;
+    if (std::abs(gap) < best_gap) {
+      best_gap = std::abs(gap);
+      best = std::move(run);
+      *target = mid;
+    }
+    if (best_gap <= o.match_tolerance * pod_seconds || hi - lo < 1e-6) break;
+    (gap > 0 ? lo : hi) = mid;
+  }
+  best.result.target_utilization = *target;
+  return best;
 }
 
 }  // namespace prescale::policies

@@ -82,4 +82,11 @@ std::vector<double> MetricAtSyncs(const Timeline& tl, const BacktestSpec& deploy
 // pods(s) = max of required over [s, s + startup]; ready(s) = min of pods over [s - startup, s].
 Run SimulateOracle(const Timeline& tl, const BacktestSpec& deployment, double capacity);
 
+// Reactive at the target utilization whose pod-seconds equal `pod_seconds` (within
+// o.match_tolerance, or at the bounds [o.min_target_utilization, 1]), found by bisection:
+// reactive's cost falls as its target rises. *target receives the solved utilization.
+Run MatchReactive(const Timeline& tl, const BacktestSpec& deployment, double capacity,
+                  const std::vector<double>& reactive_metric, double pod_seconds,
+                  const BacktestOptions& o, double* target);
+
 }  // namespace prescale::policies
