@@ -305,14 +305,25 @@ std::variant<TuneResult, BacktestError> RunTune(const forecasting::Trace& histor
   BacktestOptions validation = base;
   validation.warm_up = std::chrono::seconds(train_seconds);
   validation.frontier = false;
+  // The two backtests run side by side when there are threads for it.
+  std::optional<std::variant<BacktestResult, BacktestError>> recommended_run;
+  BacktestOptions recommended_validation = validation;
+  const auto run_recommended = [&] {
+    recommended_validation.policy =
+        WithKnobs(base.policy, result.candidates[*result.recommended].knobs);
+    recommended_run = RunBacktest(history, recommended_validation);
+  };
+  std::thread side;
+  if (result.recommended && o.threads > 1) side = std::thread(run_recommended);
   auto current_run = RunBacktest(history, validation);
+  if (side.joinable()) side.join();
   if (auto* e = std::get_if<BacktestError>(&current_run)) return *e;
   result.validation_current = std::get<BacktestResult>(std::move(current_run));
   const double reference = result.validation_current.of(Strategy::kReactive).pod_seconds;
   result.current_validation = FiguresOf(result.validation_current, Strategy::kPrescale, reference);
   if (result.recommended) {
-    validation.policy = WithKnobs(base.policy, result.candidates[*result.recommended].knobs);
-    auto run = RunBacktest(history, validation);
+    if (!recommended_run) run_recommended();
+    auto& run = *recommended_run;
     if (auto* e = std::get_if<BacktestError>(&run)) return *e;
     result.validation_recommended = std::get<BacktestResult>(std::move(run));
     result.recommended_validation =
