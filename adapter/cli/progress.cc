@@ -3,16 +3,16 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <iostream>
 
 namespace prescale::cli {
 
 Progress::Progress(std::string prefix, std::string what, bool terminal,
-                   std::chrono::seconds interval)
+                   std::chrono::milliseconds interval, std::ostream& out)
     : prefix_(std::move(prefix)),
       what_(std::move(what)),
       terminal_(terminal),
       interval_(interval),
+      out_(out),
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
 
@@ -29,13 +29,13 @@ void Progress::Update(size_t done, size_t total) {
     std::snprintf(line, sizeof line, "\r%s [%-*s] %zu/%zu %s, %.0f s%s", prefix_.c_str(), kWidth,
                   std::string(static_cast<size_t>(filled), '#').c_str(), done, total, what_.c_str(),
                   elapsed, last ? "\n" : "");
-    std::cerr << line << std::flush;
+    out_ << line << std::flush;
     return;
   }
-  if (!last && printed_ && now - last_ < interval_) return;
-  std::snprintf(line, sizeof line, "%s: %zu/%zu %s evaluated (%.0f s)\n", prefix_.c_str(), done,
-                total, what_.c_str(), elapsed);
-  std::cerr << line << std::flush;
+  if (!(last && printed_) && now - last_ < interval_) return;
+  std::snprintf(line, sizeof line, "%s: %zu/%zu %s (%.0f s)\n", prefix_.c_str(), done, total,
+                what_.c_str(), elapsed);
+  out_ << line << std::flush;
   last_ = now;
   printed_ = true;
 }

@@ -2,11 +2,13 @@
 // validates the recommendation on the rest, prints the Pareto front and writes the tuned policy.
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <iostream>
 #include <optional>
 #include <thread>
 
 #include "adapter/cli/commands.h"
+#include "adapter/cli/history_source.h"
 #include "adapter/cli/offline_inputs.h"
 #include "adapter/cli/progress.h"
 #include "common/duration.h"
@@ -24,7 +26,8 @@ namespace {
 namespace fc = prescale::forecasting;
 
 struct TuneFlags {
-  std::string trace, config, policy, json, svg, write, warm_up, max_unserved, margin;
+  HistoryFlags history;
+  std::string config, policy, json, svg, write, warm_up, max_unserved, margin;
   double train_fraction = 0.6;
   std::optional<double> max_cost, capacity_per_pod;
   std::vector<double> quantiles, targets, event_window_scales;
@@ -89,7 +92,7 @@ std::string BuildGrid(const TuneFlags& f, const policies::Policy& policy, polici
 }
 
 // Writes the tuned policy, after checking that it loads as check-config would load it.
-int WritePolicy(const TuneFlags& f, const policies::TuneResult& r,
+int WritePolicy(const TuneFlags& f, const std::string& history_name, const policies::TuneResult& r,
                 const policies::Policy& current) {
   std::string text;
   if (f.config.empty()) {
@@ -100,7 +103,7 @@ int WritePolicy(const TuneFlags& f, const policies::TuneResult& r,
     return Fail(1, f.config + ": cannot read the file");
   }
   const policies::TuneCandidate& best = r.candidates[*r.recommended];
-  std::string header = "# Tuned by `prescale tune` on " + f.trace + " (training part before " +
+  std::string header = "# Tuned by `prescale tune` on " + history_name + " (training part before " +
                        FormatRfc3339(r.split_unix) + "): " + policies::DescribeKnobs(best.knobs) +
                        ".\n# Comments of the original file are not kept.\n";
   std::string out, error;
@@ -149,23 +152,28 @@ int Run(const TuneFlags& f) {
     options.train_warm_up = *d;
   }
   if (std::string e = BuildGrid(f, policy, &options.grid); !e.empty()) return Fail(2, e);
-  fc::Trace trace;
-  if (std::string e = LoadTrace(f.trace, &trace); !e.empty()) return Fail(2, e);
+  History history;
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (auto e = LoadHistory(f.history, policy, !f.config.empty(), now, "prescale tune", &history))
+    return Fail(e->code, e->message);
+  const fc::Trace& trace = history.total;
+  options.base.series = history.series;
 
   options.threads = f.threads > 0
                         ? f.threads
                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  Progress progress("prescale tune", "candidates", Progress::StderrIsTerminal());
+  Progress progress("prescale tune", "candidates evaluated", Progress::StderrIsTerminal());
   if (!f.quiet) options.progress = [&](size_t done, size_t total) { progress.Update(done, total); };
   auto outcome = policies::RunTune(trace, options);
   if (auto* e = std::get_if<policies::BacktestError>(&outcome)) return Fail(2, e->message);
   const auto& result = std::get<policies::TuneResult>(outcome);
 
-  (f.json == "-" ? std::cerr : std::cout) << policies::FormatTuneReport(result, f.trace);
-  if (!f.json.empty() && !WriteOutput(f.json, policies::TuneJson(result, f.trace)))
+  (f.json == "-" ? std::cerr : std::cout) << policies::FormatTuneReport(result, history.name);
+  if (!f.json.empty() && !WriteOutput(f.json, policies::TuneJson(result, history.name)))
     return Fail(1, f.json + ": cannot write");
   if (!f.svg.empty()) {
-    const std::string title = "prescale tune: " + f.trace + " (policy " + policy.name + ")";
+    const std::string title = "prescale tune: " + history.name + " (policy " + policy.name + ")";
     if (!WriteOutput(f.svg, policies::RenderTuneSvg(result, title)))
       return Fail(1, f.svg + ": cannot write");
   }
@@ -173,7 +181,7 @@ int Run(const TuneFlags& f) {
   if (!result.validation_meets_constraints)
     std::cerr << "prescale tune: warning: the recommendation does not meet the objective on the "
                  "validation part\n";
-  if (!f.write.empty()) return WritePolicy(f, result, policy);
+  if (!f.write.empty()) return WritePolicy(f, history.name, result, policy);
   return 0;
 }
 
@@ -185,7 +193,7 @@ CommandRunner AddTuneCommand(CLI::App& app) {
       "Search a policy's knobs (quantile, lead, scale-down hold, model, HPA target utilization, "
       "event windows) on the first part of a history and validate on the rest");
   auto f = std::make_shared<TuneFlags>();
-  cmd->add_option("--trace", f->trace, "Demand history CSV (timestamp,value)")->required();
+  f->history.AddFlags(*cmd);
   cmd->add_option("--config", f->config, "Policy file (default: the built-in example policy)");
   cmd->add_option("--policy", f->policy, "Policy name in --config (default: the first)");
   cmd->add_option("--train-fraction", f->train_fraction,
@@ -220,6 +228,7 @@ CommandRunner AddTuneCommand(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--threads", f->threads, "Worker threads (default: one per core)");
   cmd->add_flag("--quiet", f->quiet, "No progress on stderr");
+  cmd->callback([f] { f->history.quiet = f->quiet; });
   cmd->add_option("--json", f->json, "Write the JSON report to PATH, or - for stdout");
   cmd->add_option("--svg", f->svg, "Write the cost/unserved frontier SVG to PATH");
   cmd->add_option("--write", f->write,

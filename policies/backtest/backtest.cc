@@ -137,7 +137,7 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
   at(Strategy::kSeasonalNaive) =
       SimulateHpa(tl, d, capacity, target,
                   MetricAtSyncs(tl, d, *MakeSeasonalNaiveSource(tl, WholeSeconds(o.policy.lead))));
-  const std::unique_ptr<MetricSource> prescale = MakePrescaleSource(tl, settings);
+  const std::unique_ptr<MetricSource> prescale = MakePrescaleSource(tl, settings, o.series);
   at(Strategy::kPrescale) = SimulateHpa(tl, d, capacity, target, MetricAtSyncs(tl, d, *prescale));
   result.model_name = PrescaleModelName(*prescale);
   for (const SeriesPipeline::Learned& l : PrescaleLearnedEvents(*prescale))
@@ -232,6 +232,34 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
     }
   }
   return result;
+}
+
+}  // namespace prescale::policies
+
+namespace prescale::policies {
+
+std::variant<forecasting::Trace, std::string> AlignAndSum(std::vector<SeriesTrace>* series) {
+  if (series->empty()) return std::string("no series");
+  const double step = series->front().trace.step_seconds;
+  double start = series->front().trace.start_unix, end = start;
+  for (const SeriesTrace& s : *series) {
+    if (std::abs(s.trace.step_seconds - step) > 1e-9)
+      return std::string("the series have different steps");
+    start = std::min(start, s.trace.start_unix);
+    end = std::max(end, s.trace.BucketStart(s.trace.values.size()));
+  }
+  const auto buckets = static_cast<size_t>(std::llround((end - start) / step));
+  forecasting::Trace total{start, step, std::vector<double>(buckets, 0.0)};
+  for (SeriesTrace& s : *series) {
+    std::vector<double> aligned(buckets, 0.0);
+    const auto offset = static_cast<size_t>(std::llround((s.trace.start_unix - start) / step));
+    for (size_t i = 0; i < s.trace.values.size(); ++i) {
+      aligned[offset + i] = s.trace.values[i];
+      total.values[offset + i] += s.trace.values[i];
+    }
+    s.trace = {start, step, std::move(aligned)};
+  }
+  return total;
 }
 
 }  // namespace prescale::policies

@@ -47,25 +47,49 @@ class SeasonalNaiveSource final : public MetricSource {
 
 class PrescaleSource final : public MetricSource {
  public:
-  PrescaleSource(const Timeline& tl, std::shared_ptr<const PipelineSettings> settings)
-      : tl_(tl), pipeline_(std::move(settings), StableLabelHash({})) {}
+  // Without `series`, one pipeline on the timeline's trace; with them, one per series (hashed by
+  // its labels, as serve does), their served values summed as the HPA sums External metric
+  // items: each rounded up to milli-units, then added.
+  PrescaleSource(const Timeline& tl, std::shared_ptr<const PipelineSettings> settings,
+                 const std::vector<SeriesTrace>& series)
+      : tl_(tl), summed_(!series.empty()) {
+    if (series.empty()) {
+      pipelines_.emplace_back(std::move(settings), StableLabelHash({}));
+      values_.push_back(&tl.trace.values);
+    }
+    for (const SeriesTrace& one : series) {
+      pipelines_.emplace_back(settings, StableLabelHash(one.labels));
+      values_.push_back(&one.trace.values);
+    }
+  }
 
   double At(int64_t s) override {
     // Prometheus has evaluated the sample of every bucket that has ended.
     const double now = tl_.trace.start_unix + static_cast<double>(s);
     const int64_t n = static_cast<int64_t>(tl_.trace.values.size());
-    for (; next_ < n && static_cast<double>(next_ + 1) * tl_.trace.step_seconds <= s; ++next_)
-      pipeline_.Put(tl_.FirstBucket() + next_, tl_.trace.values[static_cast<size_t>(next_)]);
-    pipeline_.Advance(now);
-    return pipeline_.Served(now);
+    for (; next_ < n && static_cast<double>(next_ + 1) * tl_.trace.step_seconds <= s; ++next_) {
+      for (size_t i = 0; i < pipelines_.size(); ++i)
+        pipelines_[i].Put(tl_.FirstBucket() + next_, (*values_[i])[static_cast<size_t>(next_)]);
+    }
+    double sum = 0;
+    for (SeriesPipeline& pipeline : pipelines_) {
+      pipeline.Advance(now);
+      const double served = pipeline.Served(now);
+      sum += summed_ ? std::ceil(served * 1000 - 1e-6) / 1000 : served;
+    }
+    return sum;
   }
 
-  std::string model_name() const { return pipeline_.model_name(); }
-  const std::vector<SeriesPipeline::Learned>& learned() const { return pipeline_.learned_log(); }
+  std::string model_name() const { return pipelines_.front().model_name(); }
+  const std::vector<SeriesPipeline::Learned>& learned() const {
+    return pipelines_.front().learned_log();
+  }
 
  private:
   const Timeline& tl_;
-  SeriesPipeline pipeline_;
+  bool summed_;
+  std::vector<SeriesPipeline> pipelines_;
+  std::vector<const std::vector<double>*> values_;
   int64_t next_ = 0;  // the next trace bucket to deliver
 };
 
@@ -135,8 +159,9 @@ std::unique_ptr<MetricSource> MakeSeasonalNaiveSource(const Timeline& tl, int64_
 }
 
 std::unique_ptr<MetricSource> MakePrescaleSource(const Timeline& tl,
-                                                 std::shared_ptr<const PipelineSettings> settings) {
-  return std::make_unique<PrescaleSource>(tl, std::move(settings));
+                                                 std::shared_ptr<const PipelineSettings> settings,
+                                                 const std::vector<SeriesTrace>& series) {
+  return std::make_unique<PrescaleSource>(tl, std::move(settings), series);
 }
 
 std::unique_ptr<MetricSource> MakePerfectForecastSource(const Timeline& tl, const Policy& policy,

@@ -44,9 +44,12 @@ std::unique_ptr<MetricSource> MakeReactiveSource(const Timeline& tl);
 // max(observed, the buckets one day before [now, now + lead]).
 std::unique_ptr<MetricSource> MakeSeasonalNaiveSource(const Timeline& tl, int64_t lead_seconds);
 // serve's own pipeline fed the trace as Prometheus would deliver it: each bucket's sample from
-// the bucket's end on.
+// the bucket's end on. With `series` (on the timeline's grid, summing to its trace), one
+// pipeline per series and the sum of their served values, each rounded up to milli-units.
+// The source refers to `series`, which must outlive it.
 std::unique_ptr<MetricSource> MakePrescaleSource(const Timeline& tl,
-                                                 std::shared_ptr<const PipelineSettings> settings);
+                                                 std::shared_ptr<const PipelineSettings> settings,
+                                                 const std::vector<SeriesTrace>& series = {});
 // The pipeline's decision, taken at the same data times, on the true demand of the window.
 std::unique_ptr<MetricSource> MakePerfectForecastSource(const Timeline& tl, const Policy& policy,
                                                         const ServedForecast& served);

@@ -49,6 +49,7 @@ bool AdvantageAtLeast(const std::optional<double>& a, const std::optional<double
 struct TrainingBench {
   const Timeline& tl;
   const BacktestOptions& base;
+  const std::vector<SeriesTrace>& series;  // the training part of base.series
   double capacity = 0;
   double total_demand = 0;
   std::vector<double> reactive_metric;
@@ -63,7 +64,7 @@ std::variant<std::vector<TuneFigures>, std::string> EvaluatePipeline(
   if (auto* e = std::get_if<std::string>(&made)) return *e;
   const auto settings = std::get<std::shared_ptr<const PipelineSettings>>(std::move(made));
   const BacktestSpec& d = policy.backtest;
-  const std::unique_ptr<MetricSource> source = MakePrescaleSource(b.tl, settings);
+  const std::unique_ptr<MetricSource> source = MakePrescaleSource(b.tl, settings, b.series);
   const std::vector<double> metric = MetricAtSyncs(b.tl, d, *source);
   std::vector<TuneFigures> out;
   for (double target : targets) {
@@ -226,9 +227,14 @@ std::variant<TuneResult, BacktestError> RunTune(const forecasting::Trace& histor
   if (o.grid.size() == 0) return BacktestError{"the grid has no candidates"};
 
   TuneResult result;
-  forecasting::Trace train{history.start_unix,
-                           history.step_seconds,
-                           {history.values.begin(), history.values.begin() + n_train}};
+  const auto first_part = [n_train](const forecasting::Trace& t) {
+    return forecasting::Trace{
+        t.start_unix, t.step_seconds, {t.values.begin(), t.values.begin() + n_train}};
+  };
+  const forecasting::Trace train = first_part(history);
+  std::vector<SeriesTrace> train_series;
+  for (const SeriesTrace& s : o.base.series)
+    train_series.push_back({s.labels, first_part(s.trace)});
   BacktestOptions base = o.base;
   BacktestSpec& d = base.policy.backtest;
   const double p999 = Percentile999(train.values);
@@ -242,7 +248,7 @@ std::variant<TuneResult, BacktestError> RunTune(const forecasting::Trace& histor
       train_seconds / 2, std::chrono::duration_cast<std::chrono::seconds>(o.train_warm_up).count());
   const Timeline tl{train, train_seconds, ToSeconds(base.policy.grace),
                     result.train_warm_up_seconds};
-  TrainingBench bench{tl, base, result.capacity_per_pod, 0, {}, 0};
+  TrainingBench bench{tl, base, train_series, result.capacity_per_pod, 0, {}, 0};
   for (int64_t s = tl.warm_up; s < tl.seconds; ++s) bench.total_demand += tl.Demand(s);
   bench.reactive_metric = MetricAtSyncs(tl, d, *MakeReactiveSource(tl));
   bench.reference_pod_seconds =
