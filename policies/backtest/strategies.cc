@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <limits>
 
 #include "policies/backtest/deployment_model.h"
@@ -270,26 +271,36 @@ Run SimulateOracle(const Timeline& tl, const BacktestSpec& d, double capacity) {
   return run;
 }
 
-// Reactive at the target utilization whose pod-seconds equal `pod_seconds` (within
-// `tolerance`), found by bisection: reactive's cost falls as its target rises.
-Run MatchReactive(const Timeline& tl, const BacktestSpec& d, double capacity,
-                  const std::vector<double>& reactive_metric, double pod_seconds,
-                  const BacktestOptions& o, double* target) {
-  double lo = o.min_target_utilization, hi = 1.0;
-  Run best;
+double MatchTarget(const std::function<ReactivePoint(double)>& at, double pod_seconds,
+                   const BacktestOptions& o, ReactivePoint* chosen) {
+  double lo = o.min_target_utilization, hi = 1.0, target = hi;
   double best_gap = std::numeric_limits<double>::infinity();
   for (int i = 0; i < 40; ++i) {
     const double mid = 0.5 * (lo + hi);
-    Run run = SimulateHpa(tl, d, capacity, mid, reactive_metric);
-    const double gap = run.result.pod_seconds - pod_seconds;
+    const ReactivePoint point = at(mid);
+    const double gap = point.pod_seconds - pod_seconds;
     if (std::abs(gap) < best_gap) {
       best_gap = std::abs(gap);
-      best = std::move(run);
-      *target = mid;
+      *chosen = point;
+      target = mid;
     }
     if (best_gap <= o.match_tolerance * pod_seconds || hi - lo < 1e-6) break;
     (gap > 0 ? lo : hi) = mid;
   }
+  return target;
+}
+
+Run MatchReactive(const Timeline& tl, const BacktestSpec& d, double capacity,
+                  const std::vector<double>& reactive_metric, double pod_seconds,
+                  const BacktestOptions& o, double* target) {
+  ReactivePoint chosen;
+  *target = MatchTarget(
+      [&](double u) {
+        const Run run = SimulateHpa(tl, d, capacity, u, reactive_metric);
+        return ReactivePoint{run.result.pod_seconds, run.unserved};
+      },
+      pod_seconds, o, &chosen);
+  Run best = SimulateHpa(tl, d, capacity, *target, reactive_metric);
   best.result.target_utilization = *target;
   return best;
 }

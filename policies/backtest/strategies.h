@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -84,6 +85,17 @@ std::vector<double> MetricAtSyncs(const Timeline& tl, const BacktestSpec& deploy
 
 // pods(s) = max of required over [s, s + startup]; ready(s) = min of pods over [s - startup, s].
 Run SimulateOracle(const Timeline& tl, const BacktestSpec& deployment, double capacity);
+
+// One reactive run's cost and unserved demand (summed over the accounted seconds).
+struct ReactivePoint {
+  double pod_seconds = 0;
+  double unserved = 0;
+};
+
+// The bisection of MatchReactive on any function from target utilization to reactive's figures
+// (reactive's cost falls as its target rises): the target it settles on, its figures in *chosen.
+double MatchTarget(const std::function<ReactivePoint(double)>& at, double pod_seconds,
+                   const BacktestOptions& o, ReactivePoint* chosen);
 
 // Reactive at the target utilization whose pod-seconds equal `pod_seconds` (within
 // o.match_tolerance, or at the bounds [o.min_target_utilization, 1]), found by bisection:

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <tuple>
@@ -51,9 +52,29 @@ struct TrainingBench {
   const BacktestOptions& base;
   const std::vector<SeriesTrace>& series;  // the training part of base.series
   double capacity = 0;
+
+  TrainingBench(const Timeline& t, const BacktestOptions& b, const std::vector<SeriesTrace>& s,
+                double c)
+      : tl(t), base(b), series(s), capacity(c) {}
   double total_demand = 0;
   std::vector<double> reactive_metric;
   double reference_pod_seconds = 0;  // reactive at the current target
+
+  // Reactive's figures at target `u`, simulated once per target for all candidates (every
+  // bisection starts with the same targets).
+  ReactivePoint ReactiveAt(double u) const {
+    {
+      const std::lock_guard lock(cache_mutex);
+      if (auto it = cache.find(u); it != cache.end()) return it->second;
+    }
+    const Run run = SimulateHpa(tl, base.policy.backtest, capacity, u, reactive_metric);
+    const ReactivePoint point{run.result.pod_seconds, run.unserved};
+    const std::lock_guard lock(cache_mutex);
+    cache.emplace(u, point);
+    return point;
+  }
+  mutable std::mutex cache_mutex;
+  mutable std::map<double, ReactivePoint> cache;
 };
 
 // One pipeline run (the knobs but the target), then the HPA at every target of `targets`.
@@ -73,9 +94,8 @@ std::variant<std::vector<TuneFigures>, std::string> EvaluatePipeline(
     f.unserved_fraction = b.total_demand > 0 ? run.unserved / b.total_demand : 0;
     f.pod_seconds = run.result.pod_seconds;
     f.cost = b.reference_pod_seconds > 0 ? f.pod_seconds / b.reference_pod_seconds : 0;
-    double matched_target = target;
-    const Run matched = MatchReactive(b.tl, d, b.capacity, b.reactive_metric, f.pod_seconds, b.base,
-                                      &matched_target);
+    ReactivePoint matched;
+    MatchTarget([&b](double u) { return b.ReactiveAt(u); }, f.pod_seconds, b.base, &matched);
     f.equal_cost_advantage =
         Advantage(f.unserved_fraction, b.total_demand > 0 ? matched.unserved / b.total_demand : 0);
     out.push_back(f);
@@ -248,7 +268,7 @@ std::variant<TuneResult, BacktestError> RunTune(const forecasting::Trace& histor
       train_seconds / 2, std::chrono::duration_cast<std::chrono::seconds>(o.train_warm_up).count());
   const Timeline tl{train, train_seconds, ToSeconds(base.policy.grace),
                     result.train_warm_up_seconds};
-  TrainingBench bench{tl, base, train_series, result.capacity_per_pod, 0, {}, 0};
+  TrainingBench bench(tl, base, train_series, result.capacity_per_pod);
   for (int64_t s = tl.warm_up; s < tl.seconds; ++s) bench.total_demand += tl.Demand(s);
   bench.reactive_metric = MetricAtSyncs(tl, d, *MakeReactiveSource(tl));
   bench.reference_pod_seconds =
