@@ -126,6 +126,21 @@ TEST_F(OfflinePrometheusTest, TuneReadsPrometheusToo) {
   EXPECT_EQ(json::parse(r.out)["candidates"].size(), 4u);
 }
 
+TEST_F(OfflinePrometheusTest, ForecastEvalEvaluatesEachSeries) {
+  std::vector<std::string> args = {"forecast-eval", "--json", "-"};
+  for (const std::string& a : FromPrometheus("orders")) args.push_back(a);
+  const Result r = RunPrescale(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["series"].size(), 2u);
+  for (const json& s : j["series"]) {
+    EXPECT_EQ(s["model"], "ses");
+    EXPECT_EQ(s["horizon_seconds"], 60);
+    EXPECT_GT(s["points"].get<int>(), 800);
+    EXPECT_TRUE(s["labels"].contains("venue"));
+  }
+}
+
 TEST_F(OfflinePrometheusTest, BadInputIsOneLineAndExitTwo) {
   for (const auto& [policy, from, to, expect] :
        {std::tuple{"orders", std::string("yesterday"), std::string(), "--from"},
