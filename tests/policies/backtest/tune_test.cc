@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -183,6 +184,22 @@ TEST(TuneTest, RejectsAHistoryTooShortAndAnEmptyGrid) {
   out = RunTune(History(), o);
   ASSERT_TRUE(std::holds_alternative<BacktestError>(out));
   EXPECT_NE(std::get<BacktestError>(out).message.find("prophet"), std::string::npos);
+}
+
+TEST(TuneTest, TheSvgDrawsTheWholeFront) {
+  TuneOptions o = Options();
+  o.grid.quantiles = {0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99};
+  const TuneResult r = Tune(o);
+  const std::string svg = RenderTuneSvg(r, "a title & <more>");
+  size_t front = 0;
+  for (const TuneCandidate& c : r.candidates) front += c.pareto;
+  const size_t at = svg.find("<polyline fill=\"none\" stroke=\"#1f77b4\"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string line = svg.substr(at, svg.find('\n', at) - at);
+  EXPECT_EQ(static_cast<size_t>(std::count(line.begin(), line.end(), ',')), front) << line;
+  EXPECT_EQ(line.substr(line.size() - 3), "\"/>");
+  EXPECT_NE(svg.find("a title &amp; &lt;more&gt;"), std::string::npos);
+  EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
 }
 
 TEST(TuneTest, KnobsApplyToThePolicyAndScaleEventWindows) {
