@@ -79,9 +79,11 @@ struct TrainingBench {
 
 // One pipeline run (the knobs but the target), then the HPA at every target of `targets`.
 std::variant<std::vector<TuneFigures>, std::string> EvaluatePipeline(
-    const TrainingBench& b, const TuneKnobs& knobs, const std::vector<double>& targets) {
+    const TrainingBench& b, const TuneKnobs& knobs, const std::vector<double>& targets,
+    std::shared_ptr<FitCache> fits = nullptr) {
   const Policy policy = WithKnobs(b.base.policy, knobs);
-  auto made = PipelineSettings::Create(policy, b.tl.trace.step_seconds, b.base.make_model);
+  auto made =
+      PipelineSettings::Create(policy, b.tl.trace.step_seconds, b.base.make_model, std::move(fits));
   if (auto* e = std::get_if<std::string>(&made)) return *e;
   const auto settings = std::get<std::shared_ptr<const PipelineSettings>>(std::move(made));
   const BacktestSpec& d = policy.backtest;
@@ -124,13 +126,21 @@ std::vector<std::variant<std::vector<TuneFigures>, std::string>> EvaluateAll(
     const TrainingBench& b, const std::vector<TuneKnobs>& keys, const std::vector<double>& targets,
     const TuneOptions& o) {
   std::vector<std::variant<std::vector<TuneFigures>, std::string>> results(keys.size());
+  // Settings that differ only in quantile and hold fit the same models: one cache per spec.
+  std::map<std::tuple<std::string, Duration, double>, std::shared_ptr<FitCache>> caches;
+  std::vector<std::shared_ptr<FitCache>> cache_of(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto& cache = caches[{keys[i].model, keys[i].lead, keys[i].event_window_scale}];
+    if (!cache) cache = std::make_shared<FitCache>();
+    cache_of[i] = cache;
+  }
   std::atomic<size_t> next{0};
   std::mutex progress_mutex;
   size_t done = 0;
   const size_t total = keys.size() * targets.size();
   const auto work = [&] {
     for (size_t i = next++; i < keys.size(); i = next++) {
-      results[i] = EvaluatePipeline(b, keys[i], targets);
+      results[i] = EvaluatePipeline(b, keys[i], targets, cache_of[i]);
       const std::lock_guard lock(progress_mutex);
       done += targets.size();
       if (o.progress) o.progress(done, total);

@@ -71,6 +71,27 @@ TEST(TuneTest, EvaluatesEveryCandidateAndFindsTheCurrentPolicy) {
   EXPECT_EQ(r.reactive.size(), 3u);
 }
 
+TEST(TuneTest, ACandidatesTrainingFiguresAreItsBacktestOnTheTrainingPart) {
+  const TuneOptions o = Options();
+  const TuneResult r = Tune(o);
+  const forecasting::Trace history = History();
+  const forecasting::Trace train{history.start_unix,
+                                 history.step_seconds,
+                                 {history.values.begin(), history.values.begin() + 2 * 1440}};
+  for (size_t i : {size_t{0}, size_t{4}, size_t{11}}) {
+    BacktestOptions b = o.base;
+    b.policy = WithKnobs(o.base.policy, r.candidates[i].knobs);
+    b.warm_up = std::chrono::seconds(r.train_warm_up_seconds);
+    auto out = RunBacktest(train, b);
+    ASSERT_TRUE(std::holds_alternative<BacktestResult>(out));
+    const BacktestResult& direct = std::get<BacktestResult>(out);
+    EXPECT_EQ(direct.of(Strategy::kPrescale).pod_seconds, r.candidates[i].train.pod_seconds);
+    EXPECT_EQ(direct.of(Strategy::kPrescale).unserved_fraction,
+              r.candidates[i].train.unserved_fraction);
+    EXPECT_EQ(direct.equal_cost_advantage, r.candidates[i].train.equal_cost_advantage);
+  }
+}
+
 TEST(TuneTest, TheParetoFrontHoldsExactlyTheUndominatedCandidates) {
   const TuneResult r = Tune(Options());
   int front = 0;
