@@ -75,10 +75,12 @@ def main():
         of30, of14 = os.path.join(tmp, "orderflow_30d_1m.csv"), os.path.join(tmp, "of14.csv")
         orderflow(30, of30)
         orderflow(14, of14)
+        load = os.getloadavg()[0]
         big, wall, cpu, _ = tune(a.bin, ["--trace", of30, "--threads", a.threads])
         n = len(big["candidates"])
         goals.append((f"30-day 1-minute tune over {n} candidates on {a.threads} threads: "
-                      f"{wall:.1f} s wall ({cpu:.1f} s CPU) < 60 s", wall < 60 and n >= 100))
+                      f"{wall:.1f} s wall ({cpu:.1f} s CPU; load average {load:.1f} before the "
+                      f"run) < 60 s", wall < 60 and n >= 100))
         rows = []
         spy = os.path.join(a.data, "spy_trade_count_1m.csv")
         runs = [("orderflow.py, 14 days (default policy)", ["--trace", of14, "--max-cost", "1.2"])]
@@ -109,7 +111,8 @@ def main():
     lines += ["", "## 30-day timing run", "",
               f"`prescale tune --trace orderflow_30d_1m.csv --threads {a.threads}` (default "
               f"policy, default grid: {n} candidates, 24 pipeline runs on the 18-day training "
-              f"part, two 30-day validation backtests); recommended "
+              f"part sharing the fits of each lead, two 30-day validation backtests side by side); "
+              f"recommended "
               f"{knobs(big['recommended']['knobs'])}.", ""]
     with open(os.path.join(HERE, "RESULTS.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
