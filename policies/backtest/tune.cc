@@ -191,6 +191,92 @@ TuneFigures FiguresOf(const BacktestResult& r, Strategy s, double reference_pod_
   return f;
 }
 
+// Every candidate of the grid on the training part, in grid order; the current policy's knobs
+// among them (or evaluated on their own when the grid lacks them).
+std::optional<BacktestError> CollectCandidates(const TrainingBench& bench, const TuneOptions& o,
+                                               TuneResult* result) {
+  const std::vector<TuneKnobs> keys = PipelineKeys(o.grid);
+  const auto evaluated = EvaluateAll(bench, keys, o.grid.targets, o);
+  const TuneKnobs current = KnobsOf(bench.base.policy);
+  bool have_current = false;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (auto* e = std::get_if<std::string>(&evaluated[i])) return BacktestError{*e};
+    const auto& figures = std::get<std::vector<TuneFigures>>(evaluated[i]);
+    for (size_t t = 0; t < o.grid.targets.size(); ++t) {
+      TuneCandidate c;
+      c.knobs = keys[i];
+      c.knobs.target_utilization = o.grid.targets[t];
+      c.train = figures[t];
+      if (c.knobs == current) {
+        result->current = c;
+        have_current = true;
+      }
+      result->candidates.push_back(c);
+    }
+  }
+  if (!have_current) {
+    auto own = EvaluatePipeline(bench, current, {current.target_utilization});
+    if (auto* e = std::get_if<std::string>(&own)) return BacktestError{*e};
+    result->current.knobs = current;
+    result->current.train = std::get<std::vector<TuneFigures>>(own)[0];
+  }
+  return std::nullopt;
+}
+
+// The objective (defaulted), feasibility, eligibility, the front and the recommendation.
+void Recommend(const TuneObjective& requested, TuneResult* r) {
+  r->objective = requested;
+  if (!requested.max_cost && !requested.max_unserved) {
+    // No more than the current policy costs: it stays feasible itself.
+    r->objective.max_cost = r->current.train.cost * (1 + requested.margin);
+  }
+  const auto mark = [r](TuneCandidate& c) {
+    c.feasible = MeetsObjective(c.train, r->objective, r->objective.margin);
+    c.eligible = c.feasible && AdvantageAtLeast(c.train.equal_cost_advantage,
+                                                r->current.train.equal_cost_advantage);
+  };
+  mark(r->current);
+  for (TuneCandidate& c : r->candidates) mark(c);
+  MarkPareto(&r->candidates);
+  r->recommended =
+      Best(r->candidates, r->objective, [](const TuneCandidate& c) { return c.eligible; });
+  if (!r->recommended) {
+    r->recommended =
+        Best(r->candidates, r->objective, [](const TuneCandidate& c) { return c.feasible; });
+  }
+}
+
+// The current policy and the recommendation on the whole history, the training part as warm-up;
+// the two backtests side by side when there are threads for it.
+std::optional<BacktestError> Validate(const forecasting::Trace& history,
+                                      const BacktestOptions& base, int64_t train_seconds,
+                                      int threads, TuneResult* r) {
+  BacktestOptions validation = base;
+  validation.warm_up = std::chrono::seconds(train_seconds);
+  validation.frontier = false;
+  std::optional<std::variant<BacktestResult, BacktestError>> recommended_run;
+  BacktestOptions recommended_validation = validation;
+  const auto run_recommended = [&] {
+    recommended_validation.policy = WithKnobs(base.policy, r->candidates[*r->recommended].knobs);
+    recommended_run = RunBacktest(history, recommended_validation);
+  };
+  std::thread side;
+  if (r->recommended && threads > 1) side = std::thread(run_recommended);
+  auto current_run = RunBacktest(history, validation);
+  if (side.joinable()) side.join();
+  if (auto* e = std::get_if<BacktestError>(&current_run)) return *e;
+  r->validation_current = std::get<BacktestResult>(std::move(current_run));
+  const double reference = r->validation_current.of(Strategy::kReactive).pod_seconds;
+  r->current_validation = FiguresOf(r->validation_current, Strategy::kPrescale, reference);
+  if (!r->recommended) return std::nullopt;
+  if (!recommended_run) run_recommended();
+  if (auto* e = std::get_if<BacktestError>(&*recommended_run)) return *e;
+  r->validation_recommended = std::get<BacktestResult>(std::move(*recommended_run));
+  r->recommended_validation = FiguresOf(*r->validation_recommended, Strategy::kPrescale, reference);
+  r->validation_meets_constraints = MeetsObjective(*r->recommended_validation, r->objective);
+  return std::nullopt;
+}
+
 }  // namespace
 
 size_t TuneGrid::size() const {
@@ -291,82 +377,9 @@ std::variant<TuneResult, BacktestError> RunTune(const forecasting::Trace& histor
                                run.result.pod_seconds});
   }
 
-  const std::vector<TuneKnobs> keys = PipelineKeys(o.grid);
-  const auto evaluated = EvaluateAll(bench, keys, o.grid.targets, o);
-  const TuneKnobs current = KnobsOf(base.policy);
-  bool have_current = false;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (auto* e = std::get_if<std::string>(&evaluated[i])) return BacktestError{*e};
-    const auto& figures = std::get<std::vector<TuneFigures>>(evaluated[i]);
-    for (size_t t = 0; t < o.grid.targets.size(); ++t) {
-      TuneCandidate c;
-      c.knobs = keys[i];
-      c.knobs.target_utilization = o.grid.targets[t];
-      c.train = figures[t];
-      if (c.knobs == current) {
-        result.current = c;
-        have_current = true;
-      }
-      result.candidates.push_back(c);
-    }
-  }
-  if (!have_current) {  // a grid without the current values: evaluate them on their own
-    auto own = EvaluatePipeline(bench, current, {current.target_utilization});
-    if (auto* e = std::get_if<std::string>(&own)) return BacktestError{*e};
-    result.current.knobs = current;
-    result.current.train = std::get<std::vector<TuneFigures>>(own)[0];
-  }
-
-  result.objective = o.objective;
-  if (!o.objective.max_cost && !o.objective.max_unserved) {
-    // No more than the current policy costs: it stays feasible itself.
-    result.objective.max_cost = result.current.train.cost * (1 + o.objective.margin);
-  }
-  const auto mark = [&](TuneCandidate& c) {
-    c.feasible = MeetsObjective(c.train, result.objective, result.objective.margin);
-    c.eligible = c.feasible && AdvantageAtLeast(c.train.equal_cost_advantage,
-                                                result.current.train.equal_cost_advantage);
-  };
-  mark(result.current);
-  for (TuneCandidate& c : result.candidates) mark(c);
-  MarkPareto(&result.candidates);
-  result.recommended =
-      Best(result.candidates, result.objective, [](const TuneCandidate& c) { return c.eligible; });
-  if (!result.recommended) {
-    result.recommended = Best(result.candidates, result.objective,
-                              [](const TuneCandidate& c) { return c.feasible; });
-  }
-
-  // Validation: the whole history, the training part as warm-up.
-  BacktestOptions validation = base;
-  validation.warm_up = std::chrono::seconds(train_seconds);
-  validation.frontier = false;
-  // The two backtests run side by side when there are threads for it.
-  std::optional<std::variant<BacktestResult, BacktestError>> recommended_run;
-  BacktestOptions recommended_validation = validation;
-  const auto run_recommended = [&] {
-    recommended_validation.policy =
-        WithKnobs(base.policy, result.candidates[*result.recommended].knobs);
-    recommended_run = RunBacktest(history, recommended_validation);
-  };
-  std::thread side;
-  if (result.recommended && o.threads > 1) side = std::thread(run_recommended);
-  auto current_run = RunBacktest(history, validation);
-  if (side.joinable()) side.join();
-  if (auto* e = std::get_if<BacktestError>(&current_run)) return *e;
-  result.validation_current = std::get<BacktestResult>(std::move(current_run));
-  const double reference = result.validation_current.of(Strategy::kReactive).pod_seconds;
-  result.current_validation = FiguresOf(result.validation_current, Strategy::kPrescale, reference);
-  if (result.recommended) {
-    if (!recommended_run) run_recommended();
-    auto& run = *recommended_run;
-    if (auto* e = std::get_if<BacktestError>(&run)) return *e;
-    result.validation_recommended = std::get<BacktestResult>(std::move(run));
-    result.recommended_validation =
-        FiguresOf(*result.validation_recommended, Strategy::kPrescale, reference);
-    result.validation_meets_constraints =
-        MeetsObjective(*result.recommended_validation, result.objective);
-  }
+  if (auto e = CollectCandidates(bench, o, &result)) return *e;
+  Recommend(o.objective, &result);
+  if (auto e = Validate(history, base, train_seconds, o.threads, &result)) return *e;
   return result;
 }
 
