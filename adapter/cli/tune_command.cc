@@ -105,7 +105,7 @@ int WritePolicy(const TuneFlags& f, const std::string& history_name, const polic
   const policies::TuneCandidate& best = r.candidates[*r.recommended];
   std::string header = "# Tuned by `prescale tune` on " + history_name + " (training part before " +
                        FormatRfc3339(r.split_unix) + "): " + policies::DescribeKnobs(best.knobs) +
-                       ".\n# Comments of the original file are not kept.\n";
+                       ".\n";
   std::string out, error;
   if (!policies::RewritePolicy(text, current.name, policies::WithKnobs(current, best.knobs), header,
                                &out, &error))

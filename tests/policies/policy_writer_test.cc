@@ -63,6 +63,64 @@ TEST(PolicyWriterTest, WritesTheTunedValuesOfOnePolicyAndKeepsTheRest) {
   EXPECT_EQ(loaded.config->prometheus.url, "http://prom:9090");
 }
 
+const char* kCommented = R"(# desk policy
+policies:
+  - name: orders   # the gateway
+    query: sum(rate(a_total[1m]))
+    quantile: 0.9  # raised in June
+    model: auto
+    events:
+      - name: open
+        schedule: "30 9 * * 1-5"
+        timezone: America/New_York
+      - {name: close, schedule: "0 16 * * 1-5", timezone: America/New_York}
+    backtest:
+      max_replicas: 40   # the node pool's limit
+)";
+
+TEST(PolicyWriterTest, ChangedValuesAreEditedInPlaceKeepingComments) {
+  const LoadResult original = ParseConfig(kCommented, "in.yaml");
+  ASSERT_TRUE(original.config);
+  Policy tuned = original.config->policies[0];
+  tuned.quantile = 0.97;
+  tuned.lead = std::chrono::seconds(90);
+  tuned.scale_down_hold = std::chrono::minutes(10);
+  tuned.backtest.target_utilization = 0.65;
+  std::string out, error;
+  ASSERT_TRUE(RewritePolicy(kCommented, "orders", tuned, "# tuned\n", &out, &error)) << error;
+  EXPECT_EQ(out, std::string("# tuned\n") + R"(# desk policy
+policies:
+  - name: orders   # the gateway
+    lead: 1m30s
+    scale_down_hold: 10m
+    query: sum(rate(a_total[1m]))
+    quantile: 0.97  # raised in June
+    model: auto
+    events:
+      - name: open
+        schedule: "30 9 * * 1-5"
+        timezone: America/New_York
+      - {name: close, schedule: "0 16 * * 1-5", timezone: America/New_York}
+    backtest:
+      max_replicas: 40   # the node pool's limit
+      target_utilization: 0.65
+)");
+}
+
+TEST(PolicyWriterTest, WhatCannotBeEditedInPlaceIsReEmitted) {
+  const LoadResult original = ParseConfig(kCommented, "in.yaml");
+  ASSERT_TRUE(original.config);
+  Policy tuned = original.config->policies[0];
+  for (auto& e : tuned.events) e.before_seconds = 600;  // the flow-style event has no `before`
+  std::string out, error;
+  ASSERT_TRUE(RewritePolicy(kCommented, "orders", tuned, "", &out, &error)) << error;
+  EXPECT_NE(out.find("Re-emitted by yaml-cpp"), std::string::npos);
+  const LoadResult loaded = ParseConfig(out, "out.yaml");
+  ASSERT_TRUE(loaded.config) << out;
+  EXPECT_EQ(loaded.config->policies[0].events[1].before_seconds, 600);
+  EXPECT_EQ(loaded.config->policies[0].backtest.max_replicas, 40);
+}
+
 TEST(PolicyWriterTest, ThePolicyWithoutEventsDropsTheFilesEvents) {
   std::string out, error;
   const Policy tuned = Tuned(DefaultBacktestPolicy());  // the example's first, without events

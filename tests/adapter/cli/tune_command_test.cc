@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/duration.h"
+#include "policies/policy_file.h"
 #include "tests/adapter/cli/command_runner.h"
 
 namespace prescale::cli {
@@ -55,8 +57,13 @@ TEST_F(TuneCommandTest, WritesTheReportTheSvgAndAPolicyThatChecks) {
   const CommandResult check = Run("check-config " + out);
   EXPECT_EQ(check.code, 0) << check.err << Slurp(out);
   const auto& knobs = j["recommended"]["knobs"];
-  EXPECT_NE(Slurp(out).find("quantile: " + knobs["quantile"].dump()), std::string::npos)
-      << Slurp(out);
+  const policies::LoadResult written = policies::ParseConfig(Slurp(out), out);
+  ASSERT_TRUE(written.config) << Slurp(out);
+  const policies::Policy& p = written.config->policies[0];
+  EXPECT_EQ(p.quantile, knobs["quantile"].get<double>());
+  EXPECT_EQ(p.backtest.target_utilization, knobs["target_utilization"].get<double>());
+  EXPECT_EQ(FormatDuration(p.scale_down_hold), knobs["scale_down_hold"].get<std::string>());
+  EXPECT_EQ(Slurp(out).find("Re-emitted"), std::string::npos);  // edited in place
 }
 
 TEST_F(TuneCommandTest, BadFlagsExitTwoAndAnImpossibleObjectiveExitsOne) {
