@@ -7,6 +7,16 @@ namespace prescale::adapter {
 
 namespace p = prometheus;
 
+namespace {
+
+const p::Histogram::BucketBoundaries& QueryBuckets() {
+  static const p::Histogram::BucketBoundaries kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                          1,     2.5,  5,     10,   30,  60};
+  return kBuckets;
+}
+
+}  // namespace
+
 std::string SeriesLabel(const apiserver::Labels& labels) {
   std::string out;
   for (const auto& [k, v] : labels) {
@@ -41,6 +51,16 @@ AdapterMetrics::AdapterMetrics(p::Registry& r, const policies::Config& config)
                              .Name("prescale_prometheus_errors_total")
                              .Help("Failed Prometheus queries, per policy and reason.")
                              .Register(r)),
+      prometheus_queries_(p::BuildCounter()
+                              .Name("prescale_prometheus_queries_total")
+                              .Help("Prometheus queries, per policy and outcome (success or the "
+                                    "error reason).")
+                              .Register(r)),
+      prometheus_query_duration_(
+          p::BuildHistogram()
+              .Name("prescale_prometheus_query_duration_seconds")
+              .Help("Duration of one Prometheus query, connect to last byte, any outcome.")
+              .Register(r)),
       data_age_(p::BuildGauge()
                     .Name("prescale_data_age_seconds")
                     .Help("Age of the newest sample behind the served values, per policy.")
@@ -102,8 +122,12 @@ AdapterMetrics::AdapterMetrics(p::Registry& r, const policies::Config& config)
 void AdapterMetrics::AddPolicy(const policies::Policy& policy) {
   const p::Labels labels{{"policy", policy.name}};
   samples_fetched_.Add(labels);
-  for (const PrometheusError::Reason reason : kAllPrometheusErrorReasons)
+  prometheus_queries_.Add({{"policy", policy.name}, {"outcome", "success"}});
+  for (const PrometheusError::Reason reason : kAllPrometheusErrorReasons) {
     prometheus_errors_.Add({{"policy", policy.name}, {"reason", ReasonLabel(reason)}});
+    prometheus_queries_.Add({{"policy", policy.name}, {"outcome", ReasonLabel(reason)}});
+  }
+  prometheus_query_duration_.Add(labels, QueryBuckets());
   data_age_.Add(labels);
   stale_.Add(labels);
   forecast_mae_.Add(labels);
@@ -173,6 +197,12 @@ void AdapterMetrics::AddSamplesFetched(const std::string& policy, double count) 
 
 void AdapterMetrics::CountPrometheusError(const std::string& policy, const std::string& reason) {
   prometheus_errors_.Add({{"policy", policy}, {"reason", reason}}).Increment();
+}
+
+void AdapterMetrics::ObservePrometheusQuery(const std::string& policy, const std::string& outcome,
+                                            double seconds) {
+  prometheus_queries_.Add({{"policy", policy}, {"outcome", outcome}}).Increment();
+  prometheus_query_duration_.Add({{"policy", policy}}, QueryBuckets()).Observe(seconds);
 }
 
 void AdapterMetrics::SetForecastError(const std::string& policy, double mae, double naive_mae) {

@@ -35,6 +35,10 @@ class AdapterMetrics {
   void SetStale(const std::string& policy, bool stale);
   void AddSamplesFetched(const std::string& policy, double count);
   void CountPrometheusError(const std::string& policy, const std::string& reason);
+  // One Prometheus query of `policy` that took `seconds`: `outcome` is "success" or the error's
+  // ReasonLabel (prescale_prometheus_queries_total, prescale_prometheus_query_duration_seconds).
+  void ObservePrometheusQuery(const std::string& policy, const std::string& outcome,
+                              double seconds);
   void SetForecastError(const std::string& policy, double mae, double naive_mae);
   // Distinct recurring events the policy's series have learned (policy learn_events).
   void SetLearnedEvents(const std::string& policy, size_t count);
@@ -52,6 +56,8 @@ class AdapterMetrics {
   prometheus::Family<prometheus::Histogram>& refresh_duration_;
   prometheus::Family<prometheus::Counter>& samples_fetched_;
   prometheus::Family<prometheus::Counter>& prometheus_errors_;
+  prometheus::Family<prometheus::Counter>& prometheus_queries_;
+  prometheus::Family<prometheus::Histogram>& prometheus_query_duration_;
   prometheus::Family<prometheus::Gauge>& data_age_;
   prometheus::Family<prometheus::Gauge>& stale_;
   prometheus::Family<prometheus::Gauge>& served_value_;

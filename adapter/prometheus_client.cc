@@ -1,5 +1,7 @@
 #include "adapter/prometheus_client.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <simdjson.h>
@@ -16,9 +18,10 @@
 #include <map>
 #include <optional>
 
-#include "common/bearer_token.h"
+#include "adapter/prometheus_credentials.h"
 #include "common/file_stamp.h"
 #include "common/http_url.h"
+#include "common/log.h"
 
 namespace prescale::adapter {
 
@@ -64,35 +67,99 @@ std::string ErrorExcerpt(const std::string& body) {
   return excerpt;
 }
 
+// Loads what `options` asks of a TLS client into a fresh context: the trust store, and the
+// client certificate and key (checked to be a pair). Returns the problem, "" on success.
+std::string LoadTls(const PrometheusClientOptions& options, ssl::context& ctx) {
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  ctx.set_verify_mode(ssl::verify_peer);
+  beast::error_code ec;
+  if (options.ca_file.empty())
+    ctx.set_default_verify_paths(ec);
+  else
+    ctx.load_verify_file(options.ca_file, ec);
+  if (ec) return "cannot load the Prometheus CA file " + options.ca_file + ": " + ec.message();
+  if (options.client_cert_file.empty()) return "";
+  ctx.use_certificate_chain_file(options.client_cert_file, ec);
+  if (ec)
+    return "cannot load the Prometheus client certificate " + options.client_cert_file + ": " +
+           ec.message();
+  // Read on its own first, so that a key that does not load and a key of another certificate
+  // get different messages (OpenSSL reports both as a failure to use the key).
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_file(options.client_key_file.c_str(), "r"),
+                                                &BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr,
+      &EVP_PKEY_free);
+  ERR_clear_error();
+  if (!key)
+    return "cannot load the Prometheus client key " + options.client_key_file +
+           ": not a readable, unencrypted PEM private key";
+  if (SSL_CTX_use_PrivateKey(ctx.native_handle(), key.get()) != 1 ||
+      SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
+    ERR_clear_error();
+    return "the Prometheus client certificate " + options.client_cert_file + " and key " +
+           options.client_key_file + " do not match (not a pair)";
+  }
+  return "";
+}
+
+// Problems of the options that need no file or network: "" when none.
+std::string CheckOptions(const PrometheusClientOptions& o, const HttpUrl& url) {
+  if (!o.token_file.empty() && !o.basic_auth_file.empty())
+    return "--prometheus-token-file and --prometheus-basic-auth-file exclude each other";
+  if (std::string problem =
+          CheckPrometheusHeaders(o.headers, !o.token_file.empty() || !o.basic_auth_file.empty());
+      !problem.empty())
+    return problem;
+  if (o.client_cert_file.empty() != o.client_key_file.empty())
+    return "--prometheus-client-cert-file and --prometheus-client-key-file go together";
+  if (!o.client_cert_file.empty() && !url.tls)
+    return "a Prometheus client certificate needs an https:// Prometheus URL";
+  for (size_t start = 0; start < url.query.size();) {
+    const size_t end = std::min(url.query.find('&', start), url.query.size());
+    const std::string pair = url.query.substr(start, end - start);
+    const std::string name = pair.substr(0, pair.find('='));
+    for (const char* own : {"query", "time", "start", "end", "step"}) {
+      if (name == own)
+        return "the Prometheus URL's query sets \"" + name +
+               "\", a parameter prescale sets itself for each query";
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
 }  // namespace
 
 class PrometheusClient::Impl {
  public:
   Impl(PrometheusClientOptions options, HttpUrl url)
-      : options_(std::move(options)), url_(std::move(url)), ssl_(ssl::context::tls_client) {}
+      : options_(std::move(options)),
+        url_(std::move(url)),
+        credential_(options_.token_file, options_.basic_auth_file),
+        ssl_(std::make_unique<ssl::context>(ssl::context::tls_client)) {}
 
   bool ConfigureTls(std::string* error) {
     if (!url_.tls) return true;
-    SSL_CTX_set_min_proto_version(ssl_.native_handle(), TLS1_2_VERSION);
-    ssl_.set_verify_mode(ssl::verify_peer);
-    beast::error_code ec;
-    if (options_.ca_file.empty())
-      ssl_.set_default_verify_paths(ec);
-    else
-      ssl_.load_verify_file(options_.ca_file, ec);
-    if (ec) *error = "cannot load the Prometheus CA file " + options_.ca_file + ": " + ec.message();
-    return !ec;
+    *error = LoadTls(options_, *ssl_);
+    cert_stamp_ = StampOf(options_.client_cert_file);
+    key_stamp_ = StampOf(options_.client_key_file);
+    return error->empty();
   }
 
   QueryResult Post(const std::string& api_path, const std::string& form) {
-    std::string token;
-    if (auto e = ReadToken(&token)) return *e;
-    http::request<http::string_body> req{http::verb::post, url_.path + api_path, 11};
-    req.set(http::field::host, url_.host);
+    std::string authorization;
+    std::string error;
+    if (!credential_.Authorization(&authorization, &error))
+      return PrometheusError{PrometheusError::Reason::kToken, error, 0};
+    ReloadClientCertificate();
+    http::request<http::string_body> req{http::verb::post, url_.Target(api_path), 11};
+    req.set(http::field::host, url_.HostHeader());
     req.set(http::field::user_agent, "prescale");
     req.set(http::field::accept, "application/json");
     req.set(http::field::content_type, "application/x-www-form-urlencoded");
-    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    for (const auto& [name, value] : options_.headers) req.set(name, value);
+    if (!authorization.empty()) req.set(http::field::authorization, authorization);
     req.body() = form;
     req.prepare_payload();
 
@@ -137,21 +204,25 @@ class PrometheusClient::Impl {
     bool failed_before_answer = false;
   };
 
-  std::optional<PrometheusError> ReadToken(std::string* token) {
-    if (options_.token_file.empty()) return std::nullopt;
-    const FileStamp stamp = StampOf(options_.token_file);
-    if (!stamp.exists)
-      return PrometheusError{PrometheusError::Reason::kToken,
-                             "cannot read the token file " + options_.token_file, 0};
-    if (!(stamp == token_stamp_) || token_.empty()) {
-      std::string error;
-      std::optional<std::string> token = ReadBearerToken(options_.token_file, &error);
-      if (!token) return PrometheusError{PrometheusError::Reason::kToken, error, 0};
-      token_ = std::move(*token);
-      token_stamp_ = stamp;
+  // A renewed client certificate (cert-manager rotates them) is used from the next connection.
+  void ReloadClientCertificate() {
+    if (!url_.tls || options_.client_cert_file.empty()) return;
+    const FileStamp cert = StampOf(options_.client_cert_file);
+    const FileStamp key = StampOf(options_.client_key_file);
+    if (cert == cert_stamp_ && key == key_stamp_) return;
+    cert_stamp_ = cert;
+    key_stamp_ = key;
+    auto fresh = std::make_unique<ssl::context>(ssl::context::tls_client);
+    const std::string problem = LoadTls(options_, *fresh);
+    if (!problem.empty()) {
+      // Often a moment between the two files' updates: the next change is tried again.
+      log::Warn("Prometheus client certificate not reloaded; the previous pair stays in use",
+                {{"error", problem}});
+      return;
     }
-    *token = token_;
-    return std::nullopt;
+    Disconnect();
+    ssl_ = std::move(fresh);
+    log::Info("Prometheus client certificate reloaded", {{"file", options_.client_cert_file}});
   }
 
   template <typename Stream>
@@ -180,7 +251,7 @@ class PrometheusClient::Impl {
     const auto endpoints =
         co_await resolver.async_resolve(url_.host, url_.port, net::use_awaitable);
     if (url_.tls) {
-      tls_.emplace(ioc_, ssl_);
+      tls_.emplace(ioc_, *ssl_);
       beast::get_lowest_layer(*tls_).expires_after(options_.timeout);
       beast::error_code ec;
       net::ip::make_address(url_.host, ec);
@@ -245,15 +316,16 @@ class PrometheusClient::Impl {
 
   PrometheusClientOptions options_;
   HttpUrl url_;
-  ssl::context ssl_;
+  PrometheusCredential credential_;
+  std::unique_ptr<ssl::context> ssl_;  // replaced only while disconnected
+  FileStamp cert_stamp_;
+  FileStamp key_stamp_;
   net::io_context ioc_;
   std::optional<beast::tcp_stream> plain_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
   beast::flat_buffer buffer_;
   bool connected_ = false;
   bool keep_alive_ = true;
-  std::string token_;
-  FileStamp token_stamp_;
   uint64_t bytes_received_ = 0;
 };
 
@@ -261,8 +333,10 @@ std::variant<std::unique_ptr<PrometheusClient>, std::string> PrometheusClient::C
     PrometheusClientOptions options) {
   std::string error;
   std::optional<HttpUrl> url =
-      ParseHttpUrl(options.url, "Prometheus URL", "use --prometheus-token-file", &error);
+      ParseHttpUrl(options.url, "Prometheus URL",
+                   "use --prometheus-token-file or --prometheus-basic-auth-file", &error);
   if (!url) return error;
+  if (error = CheckOptions(options, *url); !error.empty()) return error;
   auto impl = std::make_unique<Impl>(std::move(options), std::move(*url));
   if (!impl->ConfigureTls(&error)) return error;
   return std::unique_ptr<PrometheusClient>(new PrometheusClient(std::move(impl)));

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -17,10 +18,24 @@
 namespace prescale::adapter {
 
 struct PrometheusClientOptions {
-  std::string url;  // http(s)://host[:port][/path-prefix], e.g. http://thanos-query:9090
+  // http(s)://host[:port][/path-prefix][?query], e.g. http://thanos-query:9090 or
+  // https://gateway/api/prom?dedup=true: queries go to <prefix>/api/v1/query_range?<query>, so
+  // the URL's parameters reach the server along with the query's own (form) parameters.
+  std::string url;
   std::chrono::milliseconds timeout{10000};  // per query, connect to last byte
-  std::string token_file;  // bearer token, re-read when the file changes (tokens rotate)
-  std::string ca_file;     // PEM bundle for https; empty: the system trust store
+  // At most one credential file; each is re-read when it changes (credentials rotate).
+  std::string token_file;       // a bearer token
+  std::string basic_auth_file;  // one line user:password (HTTP basic auth)
+  std::string ca_file;          // PEM bundle for https; empty: the system trust store
+  // A client certificate (PEM, with its chain) and its private key, presented for mTLS: both or
+  // neither, https only. Loaded (and checked to match) at Create; when either file changes
+  // later the pair is loaded again before the next query, and a pair that does not load is
+  // logged and the previous one kept.
+  std::string client_cert_file;
+  std::string client_key_file;
+  // Extra headers sent with every query (e.g. {"X-Scope-OrgID", "tenant-1"}); checked by
+  // CheckPrometheusHeaders (prometheus_credentials.h). Their values are never logged.
+  std::vector<std::pair<std::string, std::string>> headers;
   // The largest answer body read (serve's --prometheus-max-answer-bytes). A larger one is a
   // kTooLarge error, read no further (the connection is closed): the JSON parse of an answer
   // takes several times its size, so this bounds the memory of one query.
@@ -35,11 +50,11 @@ struct PrometheusError {
     kHttp4xx,      // the query was rejected: retrying the same query will not help
     kHttp5xx,      // the server failed
     kBadResponse,  // an answer that is not a valid query result
-    kToken,        // the bearer token file cannot be read (or holds control characters)
+    kToken,        // the token or basic-auth file cannot be read (or is malformed)
     kTooLarge,     // the answer is larger than max_body_bytes
   };
   Reason reason = Reason::kConnect;
-  std::string message;  // for logs; never contains the token
+  std::string message;  // for logs; never contains a credential or a header value
   int http_status = 0;
 
   // A failure of the source itself (unreachable, slow, failing, no credentials) rather than of
@@ -63,7 +78,10 @@ using QueryResult = std::variant<std::vector<Series>, PrometheusError>;
 
 class PrometheusClient {
  public:
-  // Fails (returns the message) on a malformed URL or an unreadable CA file.
+  // Fails (returns the message, fit for an exit-2 start-up error) on a malformed URL, a URL
+  // query that sets a parameter the client sets itself (query, time, start, end, step), both a
+  // token and a basic-auth file, a header CheckPrometheusHeaders refuses, an unreadable CA file,
+  // or a client certificate or key that is missing, unreadable, without https, or not a pair.
   static std::variant<std::unique_ptr<PrometheusClient>, std::string> Create(
       PrometheusClientOptions options);
   ~PrometheusClient();

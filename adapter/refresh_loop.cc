@@ -7,6 +7,7 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "common/http_url.h"
 #include "common/log.h"
 
 namespace prescale::adapter {
@@ -35,6 +36,7 @@ struct RefreshLoop::PolicySlot {
 struct RefreshLoop::Plan {
   std::shared_ptr<const policies::Config> config;
   std::string url;
+  std::string url_for_logs;  // HttpUrl::ForLogs: query values elided
   std::chrono::milliseconds timeout{0};
   std::unique_ptr<PrometheusClient> client;
   std::vector<std::unique_ptr<PolicySlot>> slots;
@@ -43,19 +45,18 @@ struct RefreshLoop::Plan {
 std::variant<std::unique_ptr<RefreshLoop::Plan>, std::string> RefreshLoop::MakePlan(
     std::shared_ptr<const policies::Config> config, const RefreshLoopOptions& options) {
   auto plan = std::make_unique<Plan>();
-  PrometheusClientOptions client;
+  PrometheusClientOptions client = options.client;
   client.url = options.url_override.empty() ? config->prometheus.url : options.url_override;
   client.timeout =
       options.timeout_override.count() > 0
           ? options.timeout_override
           : std::chrono::duration_cast<std::chrono::milliseconds>(config->prometheus.timeout);
-  client.token_file = options.token_file;
-  client.ca_file = options.ca_file;
-  client.max_body_bytes = options.max_answer_bytes;
   plan->url = client.url;
   plan->timeout = client.timeout;
   auto created = PrometheusClient::Create(client);
   if (auto* e = std::get_if<std::string>(&created)) return *e;
+  std::string unused;
+  plan->url_for_logs = ParseHttpUrl(client.url, "", "", &unused)->ForLogs();
   plan->client = std::move(std::get<std::unique_ptr<PrometheusClient>>(created));
   for (const policies::Policy& policy : config->policies) {
     auto runner = PolicyRunner::Create(policy, options.runner);
@@ -110,17 +111,23 @@ void RefreshLoop::Adopt(std::unique_ptr<Plan> plan) {
   }
   slots_ = std::move(plan->slots);
   client_ = std::move(plan->client);
-  if (plan->url != url_ && !options_.token_file.empty() && plan->url.rfind("http://", 0) == 0) {
-    log::Warn(
-        "the Prometheus bearer token is sent over plain http://: anyone on the path can read "
-        "it; use an https:// URL",
-        {{"prometheus", plan->url}, {"token_file", options_.token_file}});
+  const PrometheusClientOptions& client = options_.client;
+  const bool token = !client.token_file.empty();
+  if (plan->url != url_ && (token || !client.basic_auth_file.empty()) &&
+      plan->url.rfind("http://", 0) == 0) {
+    log::Warn(std::string("the Prometheus ") + (token ? "bearer token" : "basic-auth password") +
+                  " is sent over plain http://: anyone on the path can read it; use an https:// "
+                  "URL",
+              {{"prometheus", plan->url_for_logs},
+               {"file", token ? client.token_file : client.basic_auth_file}});
   }
   url_ = plan->url;
   refresh_ = std::chrono::duration_cast<std::chrono::milliseconds>(plan->config->refresh);
-  log::Info("configuration in force", {{"policies", static_cast<int64_t>(slots_.size())},
-                                       {"prometheus", plan->url},
-                                       {"refresh", FormatDuration(plan->config->refresh)}});
+  log::Info("configuration in force",
+            {{"policies", static_cast<int64_t>(slots_.size())},
+             {"prometheus", plan->url_for_logs},
+             {"prometheus_headers", static_cast<int64_t>(client.headers.size())},
+             {"refresh", FormatDuration(plan->config->refresh)}});
 }
 
 bool RefreshLoop::Reload(std::shared_ptr<const policies::Config> config, std::string* error) {
@@ -213,9 +220,14 @@ bool RefreshLoop::Fetch(PolicySlot& slot, double now) {
   for (const TimeRange& range : plan) {
     if (&range != &plan.front() && std::chrono::steady_clock::now() - started >= refresh_)
       return true;
+    const auto query_started = std::chrono::steady_clock::now();
     QueryResult result =
         client_->QueryRange(policy.query, range.start, range.end, runner.step_seconds());
-    if (auto* e = std::get_if<PrometheusError>(&result)) {
+    const auto* failed = std::get_if<PrometheusError>(&result);
+    metrics_.ObservePrometheusQuery(
+        policy.name, failed ? ReasonLabel(failed->reason) : "success",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - query_started).count());
+    if (const PrometheusError* e = failed) {
       const char* reason = ReasonLabel(e->reason);
       metrics_.CountPrometheusError(policy.name, reason);
       if (e->reason == PrometheusError::Reason::kTooLarge)

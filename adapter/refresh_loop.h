@@ -22,9 +22,12 @@
 // snapshot served and the loop backs off (the refresh period doubling per consecutive exception,
 // up to max_backoff) before trying again.
 //
-// Bounds: each answer is at most max_answer_bytes (larger: error reason too_large), each policy
-// keeps at most max_series series within the process-wide HistoryBudget of runner.budget, and
-// samples outside the queried range are refused; every refusal is counted in
+// Every query is counted by outcome (prescale_prometheus_queries_total{policy,outcome}: success or
+// the error reason) and timed (prescale_prometheus_query_duration_seconds{policy}).
+//
+// Bounds: each answer is at most client.max_body_bytes (larger: error reason too_large), each
+// policy keeps at most max_series series within the process-wide HistoryBudget of runner.budget,
+// and samples outside the queried range are refused; every refusal is counted in
 // prescale_limit_rejections_total (AdapterMetrics::LimitHit).
 //
 // Threading: Start() runs the loop on its own thread until Stop(). Reload() may be called from
@@ -49,22 +52,22 @@
 namespace prescale::adapter {
 
 struct RefreshLoopOptions {
-  // URL, timeout, token and CA of the Prometheus client. Empty `url_override` /
-  // zero `timeout_override`: taken from the policy file (also after a reload).
+  // URL and timeout of the Prometheus client. Empty `url_override` / zero `timeout_override`:
+  // taken from the policy file (also after a reload).
   std::string url_override;
   std::chrono::milliseconds timeout_override{0};
-  std::string token_file;
-  std::string ca_file;
+  // Everything else of the client (credentials, CA, client certificate, headers, answer bound);
+  // its url and timeout are ignored.
+  PrometheusClientOptions client;
   RunnerOptions runner;
   std::chrono::seconds max_backoff{30};
-  // The largest Prometheus answer read (--prometheus-max-answer-bytes).
-  size_t max_answer_bytes = PrometheusClientOptions::kDefaultMaxAnswerBytes;
 };
 
 class RefreshLoop {
  public:
-  // Throws std::invalid_argument when the Prometheus URL or CA file or a policy's model is
-  // unusable (a start-up error). `holder`, `metrics` and `audit` (nullable) must outlive it.
+  // Throws std::invalid_argument when the Prometheus client options (PrometheusClient::Create) or
+  // a policy's model are unusable (a start-up error). Warns once per URL when a credential would
+  // travel over plain http://. `holder`, `metrics` and `audit` (nullable) must outlive it.
   RefreshLoop(const policies::Config& config, RefreshLoopOptions options, SnapshotHolder& holder,
               AdapterMetrics& metrics, AuditLog* audit);
   ~RefreshLoop();

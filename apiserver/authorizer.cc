@@ -43,8 +43,13 @@ std::string AccessCacheKey(const AccessAttributes& a) {
 Authorizer::Authorizer(AuthorizationOptions options, std::shared_ptr<AccessReviewer> reviewer)
     : options_(std::move(options)),
       reviewer_(std::move(reviewer)),
-      allowed_(options_.max_cached_allowed),
-      denied_(options_.max_cached_denied) {}
+      allowed_(options_.max_cached_allowed, options_.allowed_stale_grace),
+      denied_(options_.max_cached_denied) {
+  if (reviewer_ && options_.allowed_stale_grace.count() > 0)
+    revalidations_ = std::make_unique<RevalidationQueue>(options_.max_queued_revalidations);
+}
+
+Authorizer::~Authorizer() { revalidations_.reset(); }  // its thread first, then the caches
 
 bool Authorizer::PathAlwaysAllowed(const std::string& path) const {
   return std::any_of(options_.always_allow_paths.begin(), options_.always_allow_paths.end(),
@@ -69,25 +74,46 @@ AuthorizationDecision Authorizer::Authorize(const AccessAttributes& a, bool allo
   const std::string key = AccessCacheKey(a);
   if (std::optional<AuthorizationDecision> cached = allowed_.Get(key)) return *cached;
   if (std::optional<AuthorizationDecision> cached = denied_.Get(key)) return *cached;
+  if (revalidations_) {
+    if (std::optional<AuthorizationDecision> stale = allowed_.GetStale(key)) {
+      Revalidate(key, a);
+      return *stale;
+    }
+  }
   if (!allow_remote) return Decision(Outcome::kWouldBlock, "");
-  const AccessReviewResult review = reviewer_->Review(a);
-  AuthorizationDecision d;
+  AuthorizationDecision d = Store(key, reviewer_->Review(a));
   d.from_remote = true;
+  return d;
+}
+
+AuthorizationDecision Authorizer::Store(const std::string& key, const AccessReviewResult& review) {
+  AuthorizationDecision d;  // cached as it is: an answer from the cache is not from_remote
   d.reason = review.reason;
   switch (review.outcome) {
     case AccessReviewResult::Outcome::kAllowed:
-      d.outcome = Outcome::kAllowed;
+      d.outcome = AuthorizationDecision::Outcome::kAllowed;
       allowed_.Put(key, d, options_.allowed_ttl);
       break;
     case AccessReviewResult::Outcome::kDenied:
-      d.outcome = Outcome::kDenied;
+      d.outcome = AuthorizationDecision::Outcome::kDenied;
+      allowed_.Erase(key);  // a stale allow ends with the denial
       denied_.Put(key, d, options_.denied_ttl);
       break;
     case AccessReviewResult::Outcome::kError:
-      d.outcome = Outcome::kError;  // not cached: the next request asks again
+      d.outcome = AuthorizationDecision::Outcome::kError;  // not cached: the next asks again
       break;
   }
   return d;
+}
+
+void Authorizer::Revalidate(const std::string& key, const AccessAttributes& a) {
+  const RevalidationQueue::Submitted submitted = revalidations_->Submit(key, [this, key, a] {
+    const AccessReviewResult review = reviewer_->Review(a);
+    Store(key, review);
+    if (on_revalidation_) on_revalidation_(review.outcome, false);
+  });
+  if (submitted == RevalidationQueue::Submitted::kQueueFull && on_revalidation_)
+    on_revalidation_(AccessReviewResult::Outcome::kError, true);
 }
 
 }  // namespace prescale::apiserver

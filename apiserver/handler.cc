@@ -140,6 +140,8 @@ std::optional<HttpResponse> ApiHandler::Answer(const HttpRequest& request, bool 
     metrics_.RecordDelegation(ServerMetrics::Delegation::kTokenReview,
                               authn.outcome == AuthenticationResult::Outcome::kAuthenticated
                                   ? ServerMetrics::Result::kAllowed
+                              : authn.failure == AuthnFailure::kReviewError
+                                  ? ServerMetrics::Result::kError  // unreachable, 5xx, bad JSON
                                   : ServerMetrics::Result::kDenied);
   }
   if (authn.outcome != AuthenticationResult::Outcome::kAuthenticated) {

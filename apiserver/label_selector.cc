@@ -157,7 +157,11 @@ class Parser {
 
   bool ParseSet(std::vector<std::string>* values) {
     if (Next().type != Tok::kOpenPar) return Fail("expected '(' after 'in' or 'notin'");
-    if (Peek().type == Tok::kClosePar) return Fail("'in' and 'notin' need at least one value");
+    if (Peek().type == Tok::kClosePar) {  // "()" is the set of the empty value (apimachinery)
+      Next();
+      values->push_back("");
+      return true;
+    }
     while (true) {
       std::string v;
       if (!ParseValue(&v)) return false;

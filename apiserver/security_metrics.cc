@@ -70,6 +70,8 @@ std::string_view LimitName(Limit kind) {
       return "prometheus_series";
     case Limit::kFutureSamples:
       return "future_samples";
+    case Limit::kRevalidationQueue:
+      return "revalidation_queue";
     case Limit::kHistoryMemory:
     case Limit::kCount:
       break;

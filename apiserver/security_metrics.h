@@ -28,9 +28,9 @@ enum class AuthnFailure {
 
 // Why an authenticated (or anonymous) caller was refused.
 enum class AuthzDenial {
-  kDenied,               // SubjectAccessReview (or the mode) said no
-  kReviewError,          // the kube-apiserver could not be asked (fail closed)
-  kNameNotAllowed,       // gRPC: a client certificate not in --grpc-allowed-names
+  kDenied,          // SubjectAccessReview (or the mode) said no
+  kReviewError,     // the kube-apiserver could not be asked (fail closed)
+  kNameNotAllowed,  // gRPC: a client certificate not in --grpc-allowed-names
   kCount
 };
 
@@ -50,6 +50,7 @@ enum class Limit {
   kPrometheusSeries,       // more series than a policy allows
   kFutureSamples,          // samples stamped outside the queried range (future or past), refused
   kHistoryMemory,          // series not created: the series history budget is spent
+  kRevalidationQueue,      // an expired allow's background re-review not queued (queue full)
   kCount
 };
 

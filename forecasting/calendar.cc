@@ -123,6 +123,11 @@ std::optional<ScheduledEvent> ScheduledEvent::Create(const EventSpec& spec, Cale
 void ScheduledEvent::OccurrencesBetween(double t0, double t1, std::vector<double>* out) const {
   using namespace std::chrono;
   if (!(t1 >= t0)) return;
+  // Nothing occurs outside the calendar's years; clamping first also keeps the conversions to
+  // integer seconds below defined for any double (1e19 does not fit in a long long).
+  t0 = std::max(t0, -kCalendarLimitSeconds);
+  t1 = std::min(t1, kCalendarLimitSeconds);
+  if (!(t1 >= t0)) return;
   const size_t first_new = out->size();
   for (auto it = std::lower_bound(dated_.begin(), dated_.end(), t0);
        it != dated_.end() && *it <= t1; ++it)

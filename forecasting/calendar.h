@@ -62,6 +62,10 @@ std::optional<int64_t> ParseLocalDateTime(std::string_view text, std::string* er
 // Local "YYYY-MM-DD" as days since the local epoch; nullopt and *error on anything else.
 std::optional<int64_t> ParseLocalDate(std::string_view text, std::string* error);
 
+// The calendar's span: Unix seconds within +-3e11 (about the years -7500 to 11400, every date a
+// policy can write included). No event occurs outside it.
+inline constexpr double kCalendarLimitSeconds = 3e11;
+
 // One event: a schedule in a time zone.
 class ScheduledEvent {
  public:
@@ -74,7 +78,8 @@ class ScheduledEvent {
   double before_seconds() const { return before_; }
   double after_seconds() const { return after_; }
 
-  // Appends to *out the occurrences (Unix seconds) in [t0, t1], sorted and unique. A local time
+  // Appends to *out the occurrences (Unix seconds) in [t0, t1] (any doubles; only the part
+  // within +-kCalendarLimitSeconds can hold occurrences), sorted and unique. A local time
   // skipped by a DST change fires at the transition (the instant after the gap); a repeated one
   // fires once, the first time. The schedule does not fire on excluded dates; dated occurrences
   // always do.

@@ -7,6 +7,13 @@
 namespace prescale::forecasting {
 namespace {
 
+// The shortest decimal that reads back as `v` (60, 0.5), for messages.
+std::string Shortest(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
 struct Row {
   double timestamp;
   double value;
@@ -122,6 +129,16 @@ std::variant<Trace, TraceError> ParseTraceCsv(std::string_view text) {
   if (!(span < static_cast<double>(kMaxTraceBuckets))) {
     return TraceError{0, "the trace spans more than " + std::to_string(kMaxTraceBuckets) +
                              " buckets of the inferred step"};
+  }
+  const double allowed =
+      std::max(static_cast<double>(kMinGapGuardBuckets),
+               static_cast<double>(kMaxBucketsPerRow) * static_cast<double>(rows.size()));
+  if (span + 1 > allowed) {
+    return TraceError{rows.back().line,
+                      "the trace spans " + std::to_string(std::llround(span) + 1) +
+                          " buckets of the inferred step (" + Shortest(trace.step_seconds) +
+                          " s) for " + std::to_string(rows.size()) + " rows, more than " +
+                          std::to_string(kMaxBucketsPerRow) + " per row: is a timestamp wrong?"};
   }
   trace.values.assign(static_cast<size_t>(std::llround(span)) + 1, 0.0);
   long previous_bucket = -1;

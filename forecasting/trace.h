@@ -35,6 +35,11 @@ struct TraceError {
 
 // Limits that keep a hostile or mistaken file from exhausting memory when gaps are filled.
 inline constexpr size_t kMaxTraceBuckets = 50'000'000;
+// Gaps are filled, but a few rows may not stand for a grid far larger than they are (a wrong
+// timestamp, or 77 bytes asking for 23 M buckets): beyond kMinGapGuardBuckets, at most
+// kMaxBucketsPerRow buckets per row. Real gaps (nights, weekends) are far below it.
+inline constexpr size_t kMinGapGuardBuckets = 1'000'000;
+inline constexpr size_t kMaxBucketsPerRow = 1'000;
 
 // Parses the whole file content. Accepts LF or CRLF line ends, surrounding spaces in fields and
 // blank lines. Requires at least two rows (the step cannot be inferred from fewer). A row whose

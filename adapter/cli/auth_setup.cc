@@ -99,6 +99,8 @@ AuthComponents BuildAuth(const ServeOptions& o) {
                           o.authorization_webhook_cache_authorized_ttl);
   authz.denied_ttl = Ttl("--authorization-webhook-cache-unauthorized-ttl",
                          o.authorization_webhook_cache_unauthorized_ttl);
+  authz.allowed_stale_grace =
+      Ttl("--authorization-cache-stale-grace", o.authorization_cache_stale_grace);
   if (always_allow && o.anonymous_auth && !IsLoopback(o.bind_address)) {
     throw SetupError(2,
                      "--authorization-mode=AlwaysAllow with anonymous requests would serve "
@@ -112,6 +114,19 @@ AuthComponents BuildAuth(const ServeOptions& o) {
   out.authorizer = std::make_unique<Authorizer>(
       authz, authz_client ? std::make_shared<KubeAccessReviewer>(authz_client) : nullptr);
   return out;
+}
+
+void ReportRevalidations(apiserver::Authorizer& authorizer, apiserver::ServerMetrics& metrics) {
+  authorizer.OnRevalidation([&metrics](apiserver::AccessReviewResult::Outcome outcome,
+                                       bool queue_full) {
+    using apiserver::AccessReviewResult;
+    using Result = apiserver::ServerMetrics::Result;
+    if (queue_full) return metrics.security().LimitHit(apiserver::Limit::kRevalidationQueue);
+    metrics.RecordDelegation(apiserver::ServerMetrics::Delegation::kSubjectAccessReview,
+                             outcome == AccessReviewResult::Outcome::kAllowed  ? Result::kAllowed
+                             : outcome == AccessReviewResult::Outcome::kDenied ? Result::kDenied
+                                                                               : Result::kError);
+  });
 }
 
 }  // namespace prescale::cli

@@ -12,6 +12,7 @@
 #include "apiserver/authenticator.h"
 #include "apiserver/authorizer.h"
 #include "apiserver/cert_verifier.h"
+#include "apiserver/server_metrics.h"
 
 namespace prescale::cli {
 
@@ -33,5 +34,9 @@ struct AuthComponents {
 
 // Throws SetupError.
 AuthComponents BuildAuth(const ServeOptions& options);
+
+// Counts the authorizer's background re-reviews as delegation requests, and those it could not
+// queue as limit rejections. `metrics` must outlive `authorizer`.
+void ReportRevalidations(apiserver::Authorizer& authorizer, apiserver::ServerMetrics& metrics);
 
 }  // namespace prescale::cli

@@ -15,6 +15,8 @@
 #include "adapter/demo_source.h"
 #include "adapter/keda/grpc_server.h"
 #include "adapter/keda/keda_options.h"
+#include "adapter/process_metrics.h"
+#include "adapter/prometheus_credentials.h"
 #include "adapter/refresh_loop.h"
 #include "adapter/snapshot_provider.h"
 #include "apiserver/handler.h"
@@ -58,7 +60,9 @@ void WaitForTermination() {
   log::Info("shutting down", {{"signal", signal}});
 }
 
-RefreshLoopOptions RefreshOptionsFrom(const ServeOptions& o) {
+// The refresh loop's options; a Prometheus client is created from them (nothing is dialled) so
+// that a bad header, credential or certificate flag is an exit-2 error before anything starts.
+RefreshLoopOptions RefreshOptionsFrom(const ServeOptions& o, const policies::Config& config) {
   RefreshLoopOptions r;
   r.url_override = o.prometheus_url;
   if (!o.prometheus_timeout.empty()) {
@@ -69,9 +73,22 @@ RefreshLoopOptions RefreshOptionsFrom(const ServeOptions& o) {
                               (error.empty() ? "must be positive and at most 24h" : error));
     r.timeout_override = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
   }
-  r.token_file = o.prometheus_token_file;
-  r.ca_file = o.prometheus_ca_file;
-  r.max_answer_bytes = static_cast<size_t>(o.prometheus_max_answer_bytes);
+  r.client.token_file = o.prometheus_token_file;
+  r.client.basic_auth_file = o.prometheus_basic_auth_file;
+  r.client.ca_file = o.prometheus_ca_file;
+  r.client.client_cert_file = o.prometheus_client_cert_file;
+  r.client.client_key_file = o.prometheus_client_key_file;
+  for (const std::string& flag : o.prometheus_headers) {
+    std::pair<std::string, std::string> header;
+    if (std::string error = adapter::ParsePrometheusHeader(flag, &header); !error.empty())
+      throw SetupError(2, error);
+    r.client.headers.push_back(std::move(header));
+  }
+  r.client.max_body_bytes = static_cast<size_t>(o.prometheus_max_answer_bytes);
+  adapter::PrometheusClientOptions check = r.client;
+  check.url = config.prometheus.url;
+  auto created = adapter::PrometheusClient::Create(check);
+  if (auto* error = std::get_if<std::string>(&created)) throw SetupError(2, *error);
   r.runner.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   r.runner.budget =
       std::make_shared<adapter::HistoryBudget>(static_cast<size_t>(o.max_history_bytes));
@@ -109,14 +126,18 @@ int RunServe(const ServeOptions& o) {
   if (!o.prometheus_url.empty()) config.prometheus.url = o.prometheus_url;
 
   try {
+    const RefreshLoopOptions refresh_options =
+        o.demo_data ? RefreshLoopOptions{} : RefreshOptionsFrom(o, config);
+    // Before the authorizer: its background re-reviews report to the metrics until it is gone.
+    auto registry = std::make_shared<prometheus::Registry>();
+    apiserver::ServerMetrics server_metrics(*registry);
     AuthComponents auth = BuildAuth(o);
     const apiserver::ServingCertFiles cert =
         apiserver::ResolveServingCert(o.tls_cert_file, o.tls_private_key_file, o.cert_dir);
     if (cert.generated)
       log::Info("generated a self-signed serving certificate", {{"file", cert.cert_file}});
 
-    auto registry = std::make_shared<prometheus::Registry>();
-    apiserver::ServerMetrics server_metrics(*registry);
+    ReportRevalidations(*auth.authorizer, server_metrics);
     AdapterMetrics adapter_metrics(*registry, config);
     adapter_metrics.OnConfigReload(true);
 
@@ -124,10 +145,15 @@ int RunServe(const ServeOptions& o) {
     SnapshotProvider provider(holder);
     apiserver::HandlerOptions handler_options;
     handler_options.version_json = VersionInfoJson(build::kVersion);
-    handler_options.metrics_text = [registry, &adapter_metrics] {
+    auto process_metrics = std::make_shared<adapter::ProcessMetrics>();  // process_* metrics
+    handler_options.metrics_text = [registry, process_metrics, &adapter_metrics] {
       adapter_metrics.UpdateBeforeScrape();
+      std::vector<prometheus::MetricFamily> families = registry->Collect();
+      std::vector<prometheus::MetricFamily> process = process_metrics->Collect();
+      families.insert(families.end(), std::make_move_iterator(process.begin()),
+                      std::make_move_iterator(process.end()));
       std::ostringstream out;
-      prometheus::TextSerializer().Serialize(out, registry->Collect());
+      prometheus::TextSerializer().Serialize(out, families);
       return out.str();
     };
     apiserver::ApiHandler handler(provider, *auth.authenticator, *auth.authorizer, server_metrics,
@@ -204,7 +230,7 @@ int RunServe(const ServeOptions& o) {
                                            static_cast<size_t>(o.audit_log_maxsize_mb) << 20,
                                            static_cast<size_t>(o.audit_log_maxbackup));
       }
-      RefreshLoop loop(config, RefreshOptionsFrom(o), holder, adapter_metrics, audit.get());
+      RefreshLoop loop(config, refresh_options, holder, adapter_metrics, audit.get());
       policies::ConfigWatcher watcher(
           o.config_file, std::make_shared<const policies::Config>(*loaded.config),
           [&](std::shared_ptr<const policies::Config> next) {

@@ -12,8 +12,19 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
                  "Prometheus-compatible query API base URL (overrides prometheus.url)");
   cmd.add_option("--prometheus-token-file", o.prometheus_token_file,
                  "File holding a bearer token for Prometheus (re-read on change)");
+  cmd.add_option("--prometheus-basic-auth-file", o.prometheus_basic_auth_file,
+                 "File holding user:password for HTTP basic auth to Prometheus (re-read on "
+                 "change; not with --prometheus-token-file)");
+  cmd.add_option("--prometheus-header", o.prometheus_headers,
+                 "NAME=VALUE header sent with every Prometheus query, repeatable (e.g. "
+                 "X-Scope-OrgID=tenant-1); values are never logged");
   cmd.add_option("--prometheus-ca-file", o.prometheus_ca_file,
                  "CA bundle to verify Prometheus' HTTPS certificate");
+  cmd.add_option("--prometheus-client-cert-file", o.prometheus_client_cert_file,
+                 "Client certificate (PEM) presented to an https:// Prometheus (mTLS; reloaded on "
+                 "change)");
+  cmd.add_option("--prometheus-client-key-file", o.prometheus_client_key_file,
+                 "Private key (PEM) of --prometheus-client-cert-file");
   cmd.add_option("--prometheus-timeout", o.prometheus_timeout,
                  "Timeout of one Prometheus query (overrides prometheus.timeout; at most 24h)");
   cmd.add_option("--prometheus-max-answer-bytes", o.prometheus_max_answer_bytes,
@@ -70,6 +81,9 @@ void AddServeFlags(CLI::App& cmd, ServeOptions& o) {
   cmd.add_option("--authorization-webhook-cache-unauthorized-ttl",
                  o.authorization_webhook_cache_unauthorized_ttl,
                  "How long deny answers are cached");
+  cmd.add_option("--authorization-cache-stale-grace", o.authorization_cache_stale_grace,
+                 "How long an expired allow is still served while one background review asks "
+                 "again (0s: wait for the review)");
   cmd.add_option("--authorization-always-allow-paths", o.authorization_always_allow_paths,
                  "Paths served to anyone authenticated or anonymous (trailing * matches a prefix)")
       ->delimiter(',');

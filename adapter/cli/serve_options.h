@@ -17,7 +17,11 @@ struct ServeOptions {
   std::string config_file;
   std::string prometheus_url;  // overrides prometheus.url of the policy file
   std::string prometheus_token_file;
+  std::string prometheus_basic_auth_file;  // user:password; exclusive with the token file
   std::string prometheus_ca_file;
+  std::string prometheus_client_cert_file;  // mTLS to Prometheus, with the key file
+  std::string prometheus_client_key_file;
+  std::vector<std::string> prometheus_headers;                // NAME=VALUE, repeatable
   std::string prometheus_timeout;                             // overrides prometheus.timeout
   uint64_t prometheus_max_answer_bytes = uint64_t{64} << 20;  // larger answers: too_large
   uint64_t max_history_bytes = uint64_t{512} << 20;           // series history of all policies
@@ -43,6 +47,7 @@ struct ServeOptions {
   std::string authentication_token_webhook_cache_ttl = "10s";
   std::string authorization_webhook_cache_authorized_ttl = "10s";
   std::string authorization_webhook_cache_unauthorized_ttl = "10s";
+  std::string authorization_cache_stale_grace = "10s";
   std::vector<std::string> authorization_always_allow_paths = {"/healthz", "/readyz", "/livez"};
   std::string authorization_mode = "Delegated";
 

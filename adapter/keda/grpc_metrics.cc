@@ -1,5 +1,8 @@
 #include "adapter/keda/grpc_metrics.h"
 
+#include <chrono>
+#include <string_view>
+
 namespace prescale::adapter::keda {
 
 const char* MethodName(Method method) {
@@ -41,6 +44,63 @@ const char* StatusCodeName(grpc::StatusCode code) {
 }
 
 namespace p = prometheus;
+namespace gx = grpc::experimental;
+
+namespace {
+
+// Times one call (see grpc_metrics.h). Hooks of one call may run on different gRPC threads, one
+// batch at a time; `observed_` makes the sample a single one whatever the order.
+class DurationInterceptor final : public gx::Interceptor {
+ public:
+  DurationInterceptor(GrpcMetrics& metrics, Method method, bool stream)
+      : metrics_(metrics),
+        method_(method),
+        stream_(stream),
+        started_(std::chrono::steady_clock::now()) {}
+
+  void Intercept(gx::InterceptorBatchMethods* methods) override {
+    using Hook = gx::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(Hook::PRE_SEND_STATUS) ||
+        (stream_ && methods->QueryInterceptionHookPoint(Hook::PRE_SEND_MESSAGE))) {
+      if (!observed_.exchange(true, std::memory_order_relaxed)) {
+        metrics_.ObserveDuration(
+            method_,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  GrpcMetrics& metrics_;
+  const Method method_;
+  const bool stream_;
+  const std::chrono::steady_clock::time_point started_;
+  std::atomic<bool> observed_{false};
+};
+
+class DurationInterceptorFactory final : public gx::ServerInterceptorFactoryInterface {
+ public:
+  explicit DurationInterceptorFactory(GrpcMetrics& metrics) : metrics_(metrics) {}
+
+  gx::Interceptor* CreateServerInterceptor(gx::ServerRpcInfo* info) override {
+    static constexpr std::string_view kPrefix = "/externalscaler.ExternalScaler/";
+    const std::string_view name = info->method() ? info->method() : "";
+    if (!name.starts_with(kPrefix)) return nullptr;
+    for (int m = 0; m < kMethodCount; ++m) {
+      if (name.substr(kPrefix.size()) == MethodName(static_cast<Method>(m)))
+        return new DurationInterceptor(
+            metrics_, static_cast<Method>(m),
+            info->type() != gx::ServerRpcInfo::Type::UNARY);  // grpc owns it
+    }
+    return nullptr;
+  }
+
+ private:
+  GrpcMetrics& metrics_;
+};
+
+}  // namespace
 
 GrpcMetrics::GrpcMetrics(p::Registry& r)
     : requests_(p::BuildCounter()
@@ -56,7 +116,22 @@ GrpcMetrics::GrpcMetrics(p::Registry& r)
                            .Name("prescale_grpc_stream_messages_total")
                            .Help("Messages pushed on streams (the first answer, then changes).")
                            .Register(r)),
+      durations_family_(p::BuildHistogram()
+                            .Name("prescale_grpc_request_duration_seconds")
+                            .Help("gRPC calls (KEDA external scaler) by method: unary calls to "
+                                  "their status, streams to their first message.")
+                            .Register(r)),
       security_(r) {
+  // From 100 us: a memoized answer takes tens of microseconds.
+  const p::Histogram::BucketBoundaries buckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                  0.01,   0.025,   0.05,   0.1,   0.25,   1};
+  for (int m = 0; m < kMethodCount; ++m) {
+    const char* method = MethodName(static_cast<Method>(m));
+    durations_[m] = &durations_family_.Add({{"method", method}}, buckets);
+    // Every method's OK count exists from start-up, so error ratios have a denominator and the
+    // family is on /metrics before KEDA's first call.
+    counters_[m][0] = &requests_.Add({{"method", method}, {"code", "OK"}});
+  }
   for (Method m : {Method::kStreamIsActive, Method::kStreamMetricSpec}) {
     const int i = static_cast<int>(m);
     open_[i] = &streams_open_.Add({{"method", MethodName(m)}});
@@ -96,5 +171,13 @@ void GrpcMetrics::OnRefused(apiserver::AuthzDenial reason) {
 }
 
 void GrpcMetrics::OnLimit(apiserver::Limit kind) { security_.LimitHit(kind); }
+
+void GrpcMetrics::ObserveDuration(Method method, double seconds) {
+  durations_[static_cast<int>(method)]->Observe(seconds);
+}
+
+std::unique_ptr<gx::ServerInterceptorFactoryInterface> GrpcMetrics::DurationInterceptors() {
+  return std::make_unique<DurationInterceptorFactory>(*this);
+}
 
 }  // namespace prescale::adapter::keda

@@ -1,5 +1,9 @@
 // prescale's own metrics of the gRPC server (KEDA external scaler):
 //   prescale_grpc_requests_total{method,code}   finished RPCs, streams counted when they end
+//   prescale_grpc_request_duration_seconds{method}  histogram: a unary call from its arrival to
+//       its status; a stream from its arrival to its first message (what KEDA waits for before
+//       it has an answer), or to its status when it ends without one. A stream's whole life is
+//       not timed: it lasts as long as the client keeps it open.
 //   prescale_grpc_streams_open{method}          streams currently open
 //   prescale_grpc_stream_messages_total{method} messages pushed on streams
 // `method` is the RPC name (GetMetrics, ...), `code` the gRPC status name (OK, NOT_FOUND, ...).
@@ -7,13 +11,16 @@
 // (apiserver/security_metrics.h): surface grpc, limit kinds grpc_metadata, selector, grpc_streams.
 #pragma once
 
+#include <grpcpp/support/server_interceptor.h>
 #include <grpcpp/support/status.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <array>
 #include <atomic>
+#include <memory>
 #include <mutex>
 
 #include "apiserver/security_metrics.h"
@@ -53,6 +60,13 @@ class GrpcMetrics : public RpcObserver {
   void OnStreamMessage(Method method) override;
   void OnRefused(apiserver::AuthzDenial reason) override;
   void OnLimit(apiserver::Limit kind) override;
+  // One sample of prescale_grpc_request_duration_seconds.
+  void ObserveDuration(Method method, double seconds);
+
+  // An interceptor factory for grpc::ServerBuilder that times every ExternalScaler call as the
+  // header says (health and other services are not timed) into this object, which must outlive
+  // the server.
+  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> DurationInterceptors();
 
  private:
   static constexpr int kCodeCount = 17;  // OK .. UNAUTHENTICATED
@@ -60,6 +74,8 @@ class GrpcMetrics : public RpcObserver {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Gauge>& streams_open_;
   prometheus::Family<prometheus::Counter>& stream_messages_;
+  prometheus::Family<prometheus::Histogram>& durations_family_;
+  std::array<prometheus::Histogram*, kMethodCount> durations_{};
   std::mutex mu_;  // serializes creation of series
   std::array<std::array<std::atomic<prometheus::Counter*>, kCodeCount>, kMethodCount> counters_{};
   std::array<prometheus::Gauge*, kMethodCount> open_{};

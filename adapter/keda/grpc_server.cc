@@ -90,8 +90,9 @@ GrpcServer::GrpcServer(GrpcServerOptions options, const SnapshotHolder& holder,
       holder_, *observer_,
       [this](bool ready) {
         if (health_) {
-          health_->SetServingStatus("", ready);
+          // The service first: a client that sees "" change finds the service changed already.
           health_->SetServingStatus(kServiceName, ready);
+          health_->SetServingStatus("", ready);
         }
         log::Info(ready ? "gRPC health: SERVING" : "gRPC health: NOT_SERVING");
       },
@@ -137,6 +138,12 @@ void GrpcServer::Start() {
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              Ms(kMinClientPingInterval));
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  // Durations of the KEDA calls (grpc_metrics.h), when metrics are exported.
+  if (auto* metrics = dynamic_cast<GrpcMetrics*>(observer_.get())) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> timing;
+    timing.push_back(metrics->DurationInterceptors());
+    builder.experimental().SetInterceptorCreators(std::move(timing));
+  }
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0)
     throw std::runtime_error("gRPC server: cannot listen on " +

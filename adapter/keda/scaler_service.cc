@@ -250,8 +250,11 @@ std::optional<ScalerError> ScalerService::Refuse(const grpc::CallbackServerConte
 ScalerService::~ScalerService() { Shutdown(); }
 
 void ScalerService::Start() {
+  // The version is read here, not when the thread first runs: a publish between Start and the
+  // thread's first instant (a loaded machine) would otherwise never reach the open streams.
+  const uint64_t seen = holder_.version();
   ReportReadiness();
-  watcher_ = std::jthread([this](std::stop_token stop) { Watch(stop); });
+  watcher_ = std::jthread([this, seen](std::stop_token stop) { Watch(stop, seen); });
 }
 
 void ScalerService::Shutdown() {
@@ -282,8 +285,7 @@ void ScalerService::ReportReadiness() {
   if (on_readiness_) on_readiness_(ready == 1);
 }
 
-void ScalerService::Watch(std::stop_token stop) {
-  uint64_t seen = holder_.version();
+void ScalerService::Watch(std::stop_token stop, uint64_t seen) {
   while (!stop.stop_requested()) {
     const uint64_t version = holder_.WaitForNewerThan(seen, stop);
     if (stop.stop_requested()) return;

@@ -102,7 +102,8 @@ class ScalerService final : public externalscaler::ExternalScaler::CallbackServi
   // Reports error->limit to the observer, if any; returns `error`.
   const ScalerError* Counted(const ScalerError* error) const;
   void StreamDone(Stream* stream, Method method, grpc::StatusCode code);
-  void Watch(std::stop_token stop);
+  // Pokes every open stream after each publish newer than `seen`.
+  void Watch(std::stop_token stop, uint64_t seen);
   void ReportReadiness();
 
   const SnapshotHolder& holder_;

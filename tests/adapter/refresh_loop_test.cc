@@ -102,7 +102,7 @@ using Clock = std::chrono::system_clock;
 
 TEST_F(RefreshLoopTest, AnAnswerTooLargeIsAnErrorAndTheLastValuesStayServed) {
   RefreshLoopOptions o;
-  o.max_answer_bytes = 32 << 10;
+  o.client.max_body_bytes = 32 << 10;
   auto loop = Loop(Config(15s, 1h), o);
   loop->RefreshOnce(Clock::now());
   ASSERT_EQ(Venues(), std::vector<std::string>{"xnas"});
@@ -144,11 +144,56 @@ TEST_F(RefreshLoopTest, SeriesBeyondMaxSeriesAndSamplesOutsideTheRangeAreCounted
   EXPECT_GE(Metric("prescale_data_age_seconds{policy=\"flow\"}"), 0);
 }
 
-TEST_F(RefreshLoopTest, ATokenSentOverPlainHttpIsWarnedAboutOnceAtStartUp) {
+TEST_F(RefreshLoopTest, QueriesAreCountedByOutcomeAndTimed) {
+  const std::string success =
+      "prescale_prometheus_queries_total{outcome=\"success\",policy=\"flow\"}";
+  const std::string failed =
+      "prescale_prometheus_queries_total{outcome=\"http_5xx\",policy=\"flow\"}";
+  const std::string count = "prescale_prometheus_query_duration_seconds_count{policy=\"flow\"}";
+  const std::string sum = "prescale_prometheus_query_duration_seconds_sum{policy=\"flow\"}";
+  auto loop = Loop(Config(15s, 1h));
+  EXPECT_EQ(Metric(success), 0);  // exported from start-up
+  EXPECT_EQ(Metric(failed), 0);
+  EXPECT_EQ(Metric(count), 0);
+  loop->RefreshOnce(Clock::now());
+  const double successes = Metric(success);
+  EXPECT_GE(successes, 1);
+  EXPECT_EQ(Metric(count), successes);
+
+  fake_.SetMode(FakePrometheus::Mode::kHttp5xx);
+  loop->RefreshOnce(Clock::now() + 15s);
+  EXPECT_EQ(Metric(failed), 1);
+  EXPECT_EQ(Metric("prescale_prometheus_errors_total{policy=\"flow\",reason=\"http_5xx\"}"), 1);
+  EXPECT_EQ(Metric(count), successes + 1);
+
+  // A slow answer is timed as such.
+  fake_.SetMode(FakePrometheus::Mode::kSlow);
+  fake_.SetSlowDelay(300ms);
+  const double before = Metric(sum);
+  loop->RefreshOnce(Clock::now() + 120s);  // past the backoff
+  EXPECT_EQ(Metric(success), successes + 1);
+  EXPECT_GE(Metric(sum) - before, 0.3);
+}
+
+TEST_F(RefreshLoopTest, CredentialsSentOverPlainHttpAreWarnedAboutOnceAtStartUp) {
+  const std::string basic = ::testing::TempDir() + "prescale-refresh-basic";
+  std::ofstream(basic) << "alice:pa55word\n";
+  RefreshLoopOptions b;
+  b.client.basic_auth_file = basic;
+  ::testing::internal::CaptureStderr();
+  auto with_password = Loop(Config(15s, 1h), b);
+  with_password->RefreshOnce(Clock::now());
+  const std::string basic_log = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(basic_log.find("the Prometheus basic-auth password is sent over plain http://"),
+            std::string::npos)
+      << basic_log;
+  EXPECT_EQ(basic_log.find("pa55word"), std::string::npos);
+  std::remove(basic.c_str());
+
   const std::string token = ::testing::TempDir() + "prescale-refresh-token";
   std::ofstream(token) << "s3cret\n";
   RefreshLoopOptions o;
-  o.token_file = token;
+  o.client.token_file = token;
   ::testing::internal::CaptureStderr();
   auto loop = Loop(Config(15s, 1h), o);
   loop->RefreshOnce(Clock::now());

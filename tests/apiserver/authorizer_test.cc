@@ -2,12 +2,28 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "tests/apiserver/test_doubles.h"
 
 namespace prescale::apiserver {
 namespace {
 
 using Outcome = AuthorizationDecision::Outcome;
+using namespace std::chrono_literals;
+
+// Polls `done` for up to 10 s.
+template <class F>
+bool Eventually(F done) {
+  for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(5ms))
+    if (done()) return true;
+  return false;
+}
 
 AccessAttributes List(std::string user, std::vector<std::string> groups = {}) {
   AccessAttributes a;
@@ -52,8 +68,14 @@ TEST(AuthorizerTest, ReviewsAreCachedSeparatelyForAllowAndDeny) {
   options.allowed_ttl = std::chrono::hours(1);
   options.denied_ttl = std::chrono::milliseconds(0);  // deny answers not cached
   Authorizer authz(options, reviewer);
-  EXPECT_EQ(authz.Authorize(List("hpa"), true).outcome, Outcome::kAllowed);
-  EXPECT_EQ(authz.Authorize(List("hpa"), false).outcome, Outcome::kAllowed);
+  const AuthorizationDecision first = authz.Authorize(List("hpa"), true);
+  EXPECT_EQ(first.outcome, Outcome::kAllowed);
+  EXPECT_TRUE(first.from_remote);
+  // From the cache: not a SubjectAccessReview (prescale_delegation_requests_total counts only
+  // those; it counted every cached answer too before).
+  const AuthorizationDecision cached = authz.Authorize(List("hpa"), false);
+  EXPECT_EQ(cached.outcome, Outcome::kAllowed);
+  EXPECT_FALSE(cached.from_remote);
   EXPECT_EQ(reviewer->calls, 1);
   EXPECT_EQ(authz.Authorize(List("mallory"), true).outcome, Outcome::kDenied);
   EXPECT_EQ(authz.Authorize(List("mallory"), false).outcome, Outcome::kWouldBlock);
@@ -64,6 +86,98 @@ TEST(AuthorizerTest, ReviewsAreCachedSeparatelyForAllowAndDeny) {
   ASSERT_EQ(reviewer->seen.size(), 2u);
   EXPECT_EQ(reviewer->seen[0].verb, "list");
   EXPECT_EQ(reviewer->seen[0].resource, "order_flow_rate_forecast");
+}
+
+// A reviewer whose answer the test sets, and which can hold reviews until released.
+struct GatedReviewer : AccessReviewer {
+  std::atomic<AccessReviewResult::Outcome> answer{AccessReviewResult::Outcome::kAllowed};
+  std::atomic<int> calls{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool held = false;  // guarded by mu
+  AccessReviewResult Review(const AccessAttributes&) override {
+    ++calls;
+    std::unique_lock lock(mu);
+    cv.wait(lock, [this] { return !held; });
+    AccessReviewResult r;
+    r.outcome = answer;
+    return r;
+  }
+  void Hold(bool on) {
+    {
+      std::lock_guard lock(mu);
+      held = on;
+    }
+    cv.notify_all();
+  }
+};
+
+TEST(AuthorizerTest, AnExpiredAllowIsServedWhileOneBackgroundReviewAsksAgain) {
+  auto reviewer = std::make_shared<GatedReviewer>();
+  AuthorizationOptions options;
+  options.allowed_ttl = 30ms;
+  options.allowed_stale_grace = 1h;
+  Authorizer authz(options, reviewer);
+  std::atomic<int> revalidated{0}, denials{0};
+  authz.OnRevalidation([&](AccessReviewResult::Outcome outcome, bool queue_full) {
+    EXPECT_FALSE(queue_full);
+    ++revalidated;
+    if (outcome == AccessReviewResult::Outcome::kDenied) ++denials;
+  });
+  ASSERT_EQ(authz.Authorize(List("hpa"), true).outcome, Outcome::kAllowed);
+  std::this_thread::sleep_for(60ms);  // expired
+
+  // Served at once from the stale allow while the re-review (held) runs; asked once, not per
+  // request; never kWouldBlock, so no request waits in the review queue.
+  reviewer->Hold(true);
+  for (int i = 0; i < 20; ++i) {
+    const AuthorizationDecision d = authz.Authorize(List("hpa"), false);
+    EXPECT_EQ(d.outcome, Outcome::kAllowed);
+    EXPECT_FALSE(d.from_remote);
+  }
+  ASSERT_TRUE(Eventually([&] { return reviewer->calls == 2; }));
+  reviewer->Hold(false);
+  ASSERT_TRUE(Eventually([&] { return revalidated == 1; }));
+  EXPECT_EQ(reviewer->calls, 2);
+
+  // Renewed: fresh again. When it expires and the next review denies, the allow ends at once.
+  std::this_thread::sleep_for(60ms);
+  reviewer->answer = AccessReviewResult::Outcome::kDenied;
+  EXPECT_EQ(authz.Authorize(List("hpa"), false).outcome, Outcome::kAllowed);  // stale, asks
+  ASSERT_TRUE(Eventually([&] { return denials == 1; }));
+  EXPECT_EQ(authz.Authorize(List("hpa"), false).outcome, Outcome::kDenied);
+  EXPECT_EQ(reviewer->calls, 3);
+}
+
+TEST(AuthorizerTest, AStaleAllowEndsWithItsGraceWhenReviewsFail) {
+  auto reviewer = std::make_shared<GatedReviewer>();
+  AuthorizationOptions options;
+  options.allowed_ttl = 30ms;
+  options.allowed_stale_grace = 200ms;
+  Authorizer authz(options, reviewer);
+  ASSERT_EQ(authz.Authorize(List("hpa"), true).outcome, Outcome::kAllowed);
+  reviewer->answer = AccessReviewResult::Outcome::kError;  // the kube-apiserver is down
+  std::this_thread::sleep_for(60ms);
+  EXPECT_EQ(authz.Authorize(List("hpa"), false).outcome, Outcome::kAllowed);
+  ASSERT_TRUE(Eventually([&] { return reviewer->calls == 2; }));
+  // Fail closed once time to live plus grace have passed: no allow lives longer.
+  std::this_thread::sleep_for(250ms);
+  EXPECT_EQ(authz.Authorize(List("hpa"), false).outcome, Outcome::kWouldBlock);
+  EXPECT_EQ(authz.Authorize(List("hpa"), true).outcome, Outcome::kError);
+  // Another caller never had an allow: nothing stale to serve.
+  EXPECT_EQ(authz.Authorize(List("mallory"), false).outcome, Outcome::kWouldBlock);
+}
+
+TEST(AuthorizerTest, WithoutGraceAnExpiredAllowWaitsForTheReview) {
+  auto reviewer = std::make_shared<GatedReviewer>();
+  AuthorizationOptions options;
+  options.allowed_ttl = 30ms;
+  options.allowed_stale_grace = 0ms;
+  Authorizer authz(options, reviewer);
+  ASSERT_EQ(authz.Authorize(List("hpa"), true).outcome, Outcome::kAllowed);
+  std::this_thread::sleep_for(60ms);
+  EXPECT_EQ(authz.Authorize(List("hpa"), false).outcome, Outcome::kWouldBlock);
+  EXPECT_EQ(reviewer->calls, 1);
 }
 
 TEST(AuthorizerTest, ReviewerErrorsFailClosedAndAreNotCached) {

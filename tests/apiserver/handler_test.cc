@@ -282,5 +282,39 @@ TEST_F(HandlerTest, FailuresAndDenialsAreCountedByReason) {
       std::string::npos);
 }
 
+// prescale_delegation_requests_total counts calls to the kube-apiserver by their result: a
+// TokenReview that could not be made is an error (what PrescaleDelegationErrors alerts on), not a
+// denial, and answers from the caches are no calls at all.
+TEST_F(HandlerTest, DelegationCallsAreCountedByResult) {
+  auto tokens = std::make_shared<testing::ScriptedTokenReviewer>();
+  tokens->users["good"] = UserInfo{"hpa", "", {}, {}};
+  Authenticator authenticator({}, tokens);
+  ApiHandler handler(provider_, authenticator, authorizer_, metrics_, {});
+  const std::string target = kList + "order_flow_rate";
+  auto get = [&](const std::string& token) {
+    HttpRequest r;
+    r.method = "GET";
+    r.target = target;
+    r.headers = {{"Authorization", "Bearer " + token}};
+    std::optional<HttpResponse> response = handler.Handle(r, false);
+    if (!response) response = handler.Handle(r, true);
+    return response->status;
+  };
+  EXPECT_EQ(get("good"), 200);  // a TokenReview and a SubjectAccessReview
+  EXPECT_EQ(get("good"), 200);  // both from the caches
+  EXPECT_EQ(get("bad"), 401);
+  tokens->fail = true;
+  EXPECT_EQ(get("other"), 401);
+  EXPECT_EQ(tokens->calls, 3);
+  EXPECT_EQ(reviewer_->calls, 1);
+  const std::string text = Metrics();
+  for (const char* line :
+       {"prescale_delegation_requests_total{kind=\"tokenreview\",result=\"allowed\"} 1",
+        "prescale_delegation_requests_total{kind=\"tokenreview\",result=\"denied\"} 1",
+        "prescale_delegation_requests_total{kind=\"tokenreview\",result=\"error\"} 1",
+        "prescale_delegation_requests_total{kind=\"subjectaccessreview\",result=\"allowed\"} 1"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+}
+
 }  // namespace
 }  // namespace prescale::apiserver

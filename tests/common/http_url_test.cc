@@ -62,5 +62,42 @@ TEST(HttpUrlTest, CredentialsAreRefusedWithoutEchoingThem) {
   EXPECT_EQ(error.find("s3cret"), std::string::npos);
 }
 
+TEST(HttpUrlTest, TheQueryIsKeptApartFromThePath) {
+  const HttpUrl u = Parse("https://thanos:10902/api/prom/?dedup=true&partial_response=false");
+  EXPECT_EQ(u.path, "/api/prom");
+  EXPECT_EQ(u.query, "dedup=true&partial_response=false");
+  EXPECT_EQ(u.Target("/api/v1/query_range"),
+            "/api/prom/api/v1/query_range?dedup=true&partial_response=false");
+  const HttpUrl bare = Parse("http://thanos?dedup=true");
+  EXPECT_EQ(bare.host, "thanos");
+  EXPECT_EQ(bare.port, "80");
+  EXPECT_EQ(bare.path, "");
+  EXPECT_EQ(bare.Target("/api/v1/query"), "/api/v1/query?dedup=true");
+  EXPECT_EQ(Parse("http://p:9090/x").Target("/api/v1/query"), "/x/api/v1/query");
+  EXPECT_EQ(Parse("http://p:9090/x?").Target("/api/v1/query"), "/x/api/v1/query");
+}
+
+TEST(HttpUrlTest, FragmentsAndUnencodedQueriesAreRefused) {
+  EXPECT_EQ(Error("http://p:9090/x#top"),
+            "Test URL has a fragment (#...), which is never sent to the server: remove it");
+  EXPECT_EQ(Error("http://p:9090#top"),
+            "Test URL has a fragment (#...), which is never sent to the server: remove it");
+  EXPECT_EQ(Error("http://p:9090/?a=b c"),
+            "Test URL has a space or a control character in its query: encode it (%20...)");
+}
+
+TEST(HttpUrlTest, HostHeaderCarriesANonDefaultPort) {
+  EXPECT_EQ(Parse("http://p").HostHeader(), "p");
+  EXPECT_EQ(Parse("https://p:443").HostHeader(), "p");
+  EXPECT_EQ(Parse("http://p:9090").HostHeader(), "p:9090");
+  EXPECT_EQ(Parse("https://[fd00::1]:9091").HostHeader(), "[fd00::1]:9091");
+}
+
+TEST(HttpUrlTest, LogsShowQueryParameterNamesOnly) {
+  EXPECT_EQ(Parse("https://gw:8443/prom?tenant=t1&api_key=s3cret&flag").ForLogs(),
+            "https://gw:8443/prom?tenant=...&api_key=...&flag");
+  EXPECT_EQ(Parse("http://p:9090").ForLogs(), "http://p:9090");
+}
+
 }  // namespace
 }  // namespace prescale

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace prescale::forecasting {
 namespace {
 
@@ -129,6 +131,21 @@ TEST(ScheduledEventTest, RepeatedLocalTimeFiresOnce) {
   // 2013-11-03 01:30 happens twice in New York; the first is 05:30 UTC (EDT).
   const ScheduledEvent e = Event("30 1 3 11 *", "America/New_York");
   EXPECT_EQ(Between(e, 1383436800, 1383436800 + kDay), (std::vector<double>{1383456600}));
+}
+
+TEST(ScheduledEventTest, TimesFarOutsideTheCalendarHaveNoOccurrences) {
+  // Found by tests/fuzz/calendar_fuzzer: a time beyond long long (1.7e19 s) was converted to
+  // integer seconds unchecked (undefined behaviour; on x86 the schedule then ran over garbage
+  // days). Times beyond the calendar's years have no occurrences, and the near ones still do.
+  const ScheduledEvent e = Event("0 0 1 * 7", "Asia/Kolkata");
+  EXPECT_TRUE(Between(e, 17444444444467112800.0, 17444444444467112800.0 + 1728).empty());
+  EXPECT_TRUE(Between(e, -1e300, -1e300 + 1e290).empty());
+  EXPECT_TRUE(Between(e, 1e300, std::numeric_limits<double>::infinity()).empty());
+  EXPECT_TRUE(Between(e, 4e11, 4e11 + kWeek).empty());
+  EXPECT_EQ(Between(e, kMon7Oct2013, kMon7Oct2013 + kWeek).size(), 1u);  // Sunday the 13th
+  EventWindow w(e, 60, 2, 3);
+  EXPECT_EQ(w.IndexAt(1e300), -1);
+  EXPECT_EQ(w.IndexAt(-1e300), -1);
 }
 
 TEST(ScheduledEventTest, ErrorsNameTheEventAndField) {

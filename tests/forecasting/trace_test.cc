@@ -78,5 +78,24 @@ TEST(TraceTest, CommentsBeforeTheHeaderCarryTheSeriesLabels) {
   EXPECT_FALSE(std::holds_alternative<Trace>(ParseTraceCsv("timestamp,value\n0,1\n# x\n60,2\n")));
 }
 
+TEST(TraceTest, AFewRowsMayNotStandForAHugeGrid) {
+  // Found by trace_fuzzer (a timeout): 5 rows, one stamped 13 instead of 1380547800, asked
+  // for 23 M buckets of 60 s. The error names the last row and the step.
+  const TraceError e = ParseError(
+      "timestamp,value\r\n13,812\r\n1380547860, 1203 \r\n\r\n1380547980,99.5\r\n"
+      "1380548040,0\r\n");
+  EXPECT_EQ(e.line, 6);
+  EXPECT_NE(e.message.find("per row"), std::string::npos) << e.message;
+  // Up to a million buckets, any gaps; beyond, up to 1000 per row.
+  EXPECT_EQ(ParseOk("timestamp,value\n0,1\n60,1\n120,1\n59999940,1\n").values.size(), 1'000'000u);
+  ParseError("timestamp,value\n0,1\n60,1\n120,1\n60000000,1\n");
+  // A year of 1-minute buckets with the nights and weekends missing is fine.
+  std::string year = "timestamp,value\n";
+  for (int day = 0; day < 365; ++day)
+    for (int minute = 0; minute < 390; minute += 5)
+      if (day % 7 < 5) year += std::to_string(day * 86400 + 48600 + minute * 60) + ",1\n";
+  EXPECT_EQ(ParseOk(year).step_seconds, 300);
+}
+
 }  // namespace
 }  // namespace prescale::forecasting

@@ -23,7 +23,8 @@ std::string Policy(const std::string& url, const std::string& max_staleness = "2
          "\nrefresh: 1s\npolicies:\n"
          "  - name: flow\n    query: sum by (venue) (rate(orders_total[1m]))\n"
          "    step: 5s\n    history: 1h\n    lead: 30s\n    seasonality: []\n"
-         "    max_staleness: " + max_staleness + "\n    scale_down_hold: 30s\n";
+         "    max_staleness: " +
+         max_staleness + "\n    scale_down_hold: 30s\n";
 }
 
 class ServeFaultsTest : public ServeFixture {

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Every prescale_* metric that the alert rules and the Grafana dashboard use is really exported:
-starts `prescale serve --demo-data` on 127.0.0.1 with the example policy of the ConfigMap, reads
+starts `prescale serve --demo-data` (with the KEDA scaler) on 127.0.0.1 with the example policy of the ConfigMap, reads
 /metrics over HTTPS and looks for each name in a `# TYPE` line (histogram series by their base
 name), and for each label the rules and dashboard select on, in a sample of that metric.
 
@@ -107,7 +107,9 @@ def main():
         log_path = os.path.join(tmp, "serve.log")
         cmd = [binary, "serve", "--demo-data", "--config", cfg, "--secure-port", str(port),
                "--bind-address", "127.0.0.1", "--cert-dir", os.path.join(tmp, "certs"),
-               "--authorization-mode", "AlwaysAllow"]
+               "--authorization-mode", "AlwaysAllow",
+               # The KEDA scaler's metrics exist only where it runs.
+               "--grpc-port", str(free_port()), "--grpc-insecure-no-client-auth"]
         print("$ " + " ".join(cmd), flush=True)
         with open(log_path, "w") as log:
             server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)

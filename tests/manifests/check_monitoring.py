@@ -4,7 +4,8 @@
   check_monitoring.py rules       promtool check rules; prometheusrule.yaml matches the rules file
   check_monitoring.py unit        promtool test rules on prescale-rules.test.yaml
   check_monitoring.py coverage    every alert has a firing and a silent unit test, a runbook_url
-                                  and a runbook section in manifests/README.md
+                                  on the base URL of runbook-base-url and a runbook section in
+                                  manifests/README.md
   check_monitoring.py dashboard   every dashboard query parses as PromQL (promtool) and every
                                   panel has a title and at least one query
 """
@@ -61,6 +62,8 @@ def check_coverage():
                 current = None
     with open(RULES) as f:
         rules_text = f.read()
+    with open(os.path.join(MONITORING, "runbook-base-url")) as f:
+        base = f.readline().strip()
     with open(README) as f:
         readme = f.read()
     problems = []
@@ -71,8 +74,8 @@ def check_coverage():
             problems.append(f"{a}: no unit test where it fires")
         if a not in silent:
             problems.append(f"{a}: no unit test where it stays silent")
-        if f"runbook_url: manifests/README.md#{a.lower()}" not in rules_text:
-            problems.append(f"{a}: runbook_url is not manifests/README.md#{a.lower()}")
+        if f"runbook_url: {base}#{a.lower()}" not in rules_text:
+            problems.append(f"{a}: runbook_url is not {base}#{a.lower()}")
         if not re.search(rf"^#+ {a}\s*$", readme, re.M):
             problems.append(f"{a}: no '### {a}' runbook section in manifests/README.md")
     for p in problems:

@@ -1,5 +1,6 @@
 #include "tests/support/fake_prometheus.h"
 
+#include <strings.h>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -88,10 +89,29 @@ std::optional<double> ParseStepSeconds(const std::string& text) {
   return total;
 }
 
+std::string FakeRequest::Header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key.size() == name.size() && strncasecmp(key.data(), name.data(), name.size()) == 0)
+      return value;
+  }
+  return "";
+}
+
 FakePrometheus::FakePrometheus() {
   series_.push_back({{{"venue", "xnas"}}, [](double) { return 100.0; }});
   server_ = std::make_unique<PlainHttpServer>(
       [this](const ServerRequest& request) { return Handle(request); });
+}
+
+FakePrometheus::FakePrometheus(const FakePrometheusTls& tls) {
+  series_.push_back({{{"venue", "xnas"}}, [](double) { return 100.0; }});
+  TlsHttpServerOptions options;
+  options.cert_file = tls.cert_file;
+  options.key_file = tls.key_file;
+  options.client_ca_file = tls.client_ca_file;
+  options.require_client_certificate = !tls.client_ca_file.empty();
+  tls_server_ = std::make_unique<TlsHttpServer>(
+      options, [this](const ServerRequest& request) { return Handle(request); });
 }
 
 FakePrometheus::~FakePrometheus() {
@@ -101,10 +121,23 @@ FakePrometheus::~FakePrometheus() {
   }
   stop_cv_.notify_all();
   server_.reset();
+  tls_server_.reset();
 }
 
-int FakePrometheus::port() const { return server_->port(); }
-std::string FakePrometheus::url() const { return server_->url(); }
+int FakePrometheus::port() const { return server_ ? server_->port() : tls_server_->port(); }
+std::string FakePrometheus::url() const {
+  return server_ ? server_->url() : "https://127.0.0.1:" + std::to_string(tls_server_->port());
+}
+
+void FakePrometheus::SetPathPrefix(std::string prefix) {
+  std::lock_guard lock(mu_);
+  prefix_ = std::move(prefix);
+}
+
+void FakePrometheus::RequireHeader(std::string name, std::string value) {
+  std::lock_guard lock(mu_);
+  required_.emplace_back(std::move(name), std::move(value));
+}
 
 void FakePrometheus::SetMode(Mode mode) {
   std::lock_guard lock(mu_);
@@ -143,22 +176,32 @@ std::vector<FakeRequest> FakePrometheus::request_log() const {
 
 ServerResponse FakePrometheus::Handle(const ServerRequest& request) {
   ParsedTarget target = ParseTarget(request.target);
-  FakeRequest recorded{request.method, target.path, target.params};
+  FakeRequest recorded{request.method, target.path,     target.params,
+                       request.target, request.headers, request.peer};
   if (request.method == "POST") {
     for (auto& [key, value] : ParseFormEncoded(request.body)) recorded.params[key] = value;
   }
   requests_.fetch_add(1);
   Mode mode;
   std::chrono::milliseconds delay;
+  HeaderList required;
+  bool prefixed;
   {
     std::lock_guard lock(mu_);
+    prefixed = recorded.path.starts_with(prefix_);
+    if (prefixed) recorded.path.erase(0, prefix_.size());
     log_.push_back(recorded);
     if (log_.size() > kLogLimit) log_.pop_front();
     mode = mode_;
     delay = slow_delay_;
+    required = required_;
   }
-  if (recorded.path != "/api/v1/query_range" && recorded.path != "/api/v1/query") {
+  if (!prefixed || (recorded.path != "/api/v1/query_range" && recorded.path != "/api/v1/query")) {
     return JsonResponse(404, PrometheusErrorJson("not_found", "fake: unknown path"));
+  }
+  for (const auto& [name, value] : required) {
+    if (recorded.Header(name) != value)
+      return JsonResponse(401, PrometheusErrorJson("unauthorized", "fake: missing " + name));
   }
   if (request.method != "GET" && request.method != "POST") {
     return JsonResponse(405, PrometheusErrorJson("bad_data", "method not allowed"));

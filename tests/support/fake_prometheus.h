@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -30,18 +31,35 @@ struct FakeSeries {
   std::function<double(double t)> value{};
 };
 
-// What a client sent: method, path, and the query parameters merged from the URL and, for
-// POST, the application/x-www-form-urlencoded body (query, start, end, step, time, timeout...).
+// What a client sent: method, path (without the path prefix), the request target as sent, the
+// query parameters merged from the URL and, for POST, the application/x-www-form-urlencoded body
+// (query, start, end, step, time, timeout...), the headers, and over TLS the verified client
+// certificate.
 struct FakeRequest {
   std::string method{};
   std::string path{};
   std::map<std::string, std::string> params{};
+  std::string target{};
+  HeaderList headers{};
+  PeerCertificate peer{};
+  // First value of a header (case-insensitive); empty if absent.
+  std::string Header(std::string_view name) const;
 };
 
-// Listens on 127.0.0.1 at an ephemeral port (plain HTTP) from construction until destruction and
-// answers GET and POST /api/v1/query_range and /api/v1/query in Prometheus' JSON shapes; other
-// paths are 404 (Prometheus' own JSON error). Every method is thread-safe; requests are served
-// concurrently (a slow answer does not hold others back).
+// HTTPS instead of plain HTTP: the server's certificate and key, and optionally a CA that client
+// certificates must chain to (then a client without one fails the handshake).
+struct FakePrometheusTls {
+  std::string cert_file{};
+  std::string key_file{};
+  std::string client_ca_file{};
+};
+
+// Listens on 127.0.0.1 at an ephemeral port (plain HTTP, or HTTPS with FakePrometheusTls) from
+// construction until destruction and answers GET and POST /api/v1/query_range and /api/v1/query
+// (below SetPathPrefix) in Prometheus' JSON shapes; other paths are 404 (Prometheus' own JSON
+// error), and a request without a header RequireHeader asks for is 401. Every method is
+// thread-safe; over plain HTTP requests are served concurrently (a slow answer does not hold
+// others back), over HTTPS one at a time (TlsHttpServer's single thread).
 class FakePrometheus {
  public:
   enum class Mode {
@@ -55,13 +73,20 @@ class FakePrometheus {
 
   // Starts in kPassThrough with one series {venue="xnas"} whose value is 100.
   FakePrometheus();
+  explicit FakePrometheus(const FakePrometheusTls& tls);
   ~FakePrometheus();
   FakePrometheus(const FakePrometheus&) = delete;
   FakePrometheus& operator=(const FakePrometheus&) = delete;
 
   int port() const;
-  // "http://127.0.0.1:<port>": what --prometheus-url takes.
+  // "http://127.0.0.1:<port>" ("https://..." with TLS): what --prometheus-url takes.
   std::string url() const;
+
+  // The query API is served below `prefix` (e.g. "/api/prom", as Mimir does); default "".
+  void SetPathPrefix(std::string prefix);
+  // Requests without header `name` equal to `value` get 401 (a gateway that checks a tenant
+  // header or credentials). Cumulative.
+  void RequireHeader(std::string name, std::string value);
 
   void SetMode(Mode mode);
   Mode mode() const;
@@ -92,8 +117,12 @@ class FakePrometheus {
   std::vector<FakeSeries> series_;               // guarded by mu_
   std::optional<nlohmann::json> matrix_;         // guarded by mu_
   std::deque<FakeRequest> log_;                  // guarded by mu_
+  std::string prefix_;                           // guarded by mu_
+  HeaderList required_;                          // guarded by mu_
   std::atomic<int64_t> requests_{0};
-  std::unique_ptr<PlainHttpServer> server_;  // last: stopped first
+  // One of them; last: stopped first.
+  std::unique_ptr<PlainHttpServer> server_;
+  std::unique_ptr<TlsHttpServer> tls_server_;
 };
 
 // Prometheus' error body: {"status":"error","errorType":type,"error":message}.

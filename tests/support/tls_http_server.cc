@@ -142,7 +142,10 @@ class TlsHttpServer::Impl {
     tls_.use_private_key_file(options_.key_file, ssl::context::pem);
     if (!options_.client_ca_file.empty()) {
       tls_.load_verify_file(options_.client_ca_file);
-      tls_.set_verify_mode(ssl::verify_peer);  // request, verify if given, don't require
+      // Request, verify if given; require only when asked to.
+      tls_.set_verify_mode(options_.require_client_certificate
+                               ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
+                               : ssl::verify_peer);
     }
   }
 

@@ -40,6 +40,8 @@ struct TlsHttpServerOptions {
   // When set, client certificates are requested and, if presented, must chain to this CA (or the
   // handshake fails); callers without one are still accepted.
   std::string client_ca_file{};
+  // With client_ca_file: callers without a client certificate fail the handshake too.
+  bool require_client_certificate = false;
   int min_tls_version = 0;  // 0: TLS 1.2
   // TLS <= 1.2 cipher list; OpenSSL 3 needs "DEFAULT:@SECLEVEL=0" to speak TLS 1.0/1.1 at all.
   std::string cipher_list{};

@@ -252,7 +252,11 @@ function checkOverlay(name, { replicas, requiredAntiAffinity, monitoring, demo, 
         "must scrape /metrics over HTTPS on a named Service port");
       check(at("ServiceMonitor"), svc.metadata.labels[sm.spec.jobLabel] === "prescale", "job label must be prescale (the alerts use job=\"prescale\")");
     }
-    check(at("PrometheusRule"), find(objs, "PrometheusRule", "prescale"), "PrometheusRule missing");
+    const rule = find(objs, "PrometheusRule", "prescale");
+    check(at("PrometheusRule"), rule, "PrometheusRule missing");
+    // A default kube-prometheus-stack loads only objects labelled with its release name.
+    for (const o of [sm, rule])
+      if (o) check(at(o.kind), o.metadata.labels?.release, "no release label (kube-prometheus-stack selects on it)");
     check(at("metrics scraper"), objs.some((o) => o.kind === "ClusterRole" && o.rules.some((r) => (r.nonResourceURLs || []).includes("/metrics"))),
       "no ClusterRole allowing GET /metrics");
     check(at("dashboard"), objs.some((o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard && Object.keys(o.data || {}).some((k) => k.endsWith(".json"))),
