@@ -10,6 +10,7 @@
 #include "adapter/cli/offline_inputs.h"
 #include "adapter/cli/progress.h"
 #include "adapter/history_fetch.h"
+#include "adapter/prometheus_credentials.h"
 #include "common/duration.h"
 #include "common/read_file.h"
 #include "common/rfc3339.h"
@@ -73,7 +74,16 @@ std::optional<HistoryError> FromPrometheus(const HistoryFlags& f, const policies
   adapter::PrometheusClientOptions options;
   options.url = f.prometheus_url;
   options.token_file = f.token_file;
+  options.basic_auth_file = f.basic_auth_file;
   options.ca_file = f.ca_file;
+  options.client_cert_file = f.client_cert_file;
+  options.client_key_file = f.client_key_file;
+  for (const std::string& flag : f.headers) {
+    std::pair<std::string, std::string> header;
+    if (std::string error = adapter::ParsePrometheusHeader(flag, &header); !error.empty())
+      return HistoryError{2, error};
+    options.headers.push_back(std::move(header));
+  }
   options.timeout = std::chrono::seconds(30);
   if (!f.timeout.empty()) {
     std::string error;
@@ -151,7 +161,16 @@ void HistoryFlags::AddFlags(CLI::App& cmd) {
   cmd.add_option("--from", from, "Start of the period: RFC 3339 or relative, e.g. -14d");
   cmd.add_option("--to", to, "End of the period: RFC 3339, now (default) or relative");
   cmd.add_option("--prometheus-token-file", token_file, "Bearer token file for the query API");
+  cmd.add_option("--prometheus-basic-auth-file", basic_auth_file,
+                 "File holding user:password for HTTP basic auth (not with a token file)");
+  cmd.add_option("--prometheus-header", headers,
+                 "NAME=VALUE header sent with every query, repeatable (e.g. "
+                 "X-Scope-OrgID=tenant-1)");
   cmd.add_option("--prometheus-ca-file", ca_file, "CA bundle (PEM) for an https query API");
+  cmd.add_option("--prometheus-client-cert-file", client_cert_file,
+                 "Client certificate (PEM) presented to an https query API (mTLS)");
+  cmd.add_option("--prometheus-client-key-file", client_key_file,
+                 "Private key (PEM) of --prometheus-client-cert-file");
   cmd.add_option("--prometheus-timeout", timeout, "Per query (default 30s, at most 24h)");
   cmd.add_option("--trace-out", trace_out,
                  "Write the history's series as trace files to this folder (read back with "

@@ -21,11 +21,15 @@ namespace prescale::cli {
 
 struct HistoryFlags {
   std::vector<std::string> traces;
-  std::string prometheus_url, from, to, token_file, ca_file, timeout, trace_out;
+  std::string prometheus_url, from, to, token_file, basic_auth_file, ca_file, client_cert_file,
+      client_key_file, timeout, trace_out;
+  std::vector<std::string> headers;  // NAME=VALUE
   bool quiet = false;
 
-  // Registers --trace, --prometheus-url, --from, --to, --prometheus-token-file,
-  // --prometheus-ca-file, --prometheus-timeout and --trace-out on `cmd`.
+  // Registers --trace, --prometheus-url, --from, --to, serve's Prometheus client flags
+  // (--prometheus-token-file, --prometheus-basic-auth-file, --prometheus-header,
+  // --prometheus-ca-file, --prometheus-client-cert-file, --prometheus-client-key-file,
+  // --prometheus-timeout) and --trace-out on `cmd`.
   void AddFlags(CLI::App& cmd);
 };
 

@@ -13,6 +13,7 @@
 
 #include "common/rfc3339.h"
 #include "tests/integration/serve_fixture.h"
+#include "tests/support/fake_prometheus.h"
 #include "tests/support/prometheus_server.h"
 
 namespace prescale::testing {
@@ -179,6 +180,38 @@ TEST_F(OfflinePrometheusTest, NothingFoundAndPrometheusDownExitOne) {
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.err.find("Prometheus failed (connect)"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+// serve's Prometheus client flags reach the offline commands: a header the query API requires,
+// and basic auth.
+TEST_F(OfflinePrometheusTest, ClientFlagsAsServeTakesThem) {
+  FakePrometheus fake;
+  fake.RequireHeader("X-Scope-OrgID", "tenant-1");
+  const std::string auth = (work_.path() / "basic").string();
+  std::ofstream(auth) << "planner:s3cret\n";
+  std::vector<std::string> args = {"backtest",
+                                   "--prometheus-url",
+                                   fake.url(),
+                                   "--config",
+                                   policy_,
+                                   "--from",
+                                   FormatRfc3339(end_ - 6 * 3600),
+                                   "--to",
+                                   FormatRfc3339(end_),
+                                   "--prometheus-basic-auth-file",
+                                   auth};
+  Result r = RunPrescale(args);
+  EXPECT_EQ(r.code, 2) << r.err;  // 401 without the header: the query is refused
+  EXPECT_NE(r.err.find("rejected the query"), std::string::npos) << r.err;
+  args.insert(args.end(), {"--prometheus-header", "X-Scope-OrgID=tenant-1"});
+  r = RunPrescale(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(fake.last_request().Header("X-Scope-OrgID"), "tenant-1");
+  EXPECT_EQ(fake.last_request().Header("Authorization").rfind("Basic ", 0), 0u);
+  args.insert(args.end(), {"--prometheus-header", "Host=evil"});
+  r = RunPrescale(args);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("Host"), std::string::npos) << r.err;
 }
 
 }  // namespace
