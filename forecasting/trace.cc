@@ -63,6 +63,7 @@ std::variant<std::vector<Row>, TraceError> ReadRows(std::string_view text) {
     ++line;
     const std::string_view content = Trim(raw);
     if (content.empty()) continue;
+    if (!header_seen && content.front() == '#') continue;
     if (!header_seen) {
       const size_t comma = content.find(',');
       if (comma == std::string_view::npos || Trim(content.substr(0, comma)) != "timestamp" ||
@@ -96,6 +97,25 @@ double MedianGap(const std::vector<Row>& rows) {
 
 std::string TraceError::ToString() const {
   return line > 0 ? "line " + std::to_string(line) + ": " + message : message;
+}
+
+std::map<std::string, std::string, std::less<>> ParseTraceLabels(std::string_view text) {
+  std::map<std::string, std::string, std::less<>> labels;
+  constexpr std::string_view kPrefix = "# label ";
+  while (!text.empty()) {
+    const size_t eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (Trim(line).empty()) continue;
+    if (line.front() != '#') break;  // the header: labels come before it
+    if (line.substr(0, kPrefix.size()) != kPrefix) continue;
+    line.remove_prefix(kPrefix.size());
+    const size_t eq = line.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    labels[std::string(line.substr(0, eq))] = std::string(line.substr(eq + 1));
+  }
+  return labels;
 }
 
 std::variant<Trace, TraceError> ParseTraceCsv(std::string_view text) {

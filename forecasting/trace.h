@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -43,6 +45,11 @@ inline constexpr size_t kMaxBucketsPerRow = 1'000;
 // blank lines. Requires at least two rows (the step cannot be inferred from fewer). A row whose
 // timestamp is not on the inferred grid is placed in the nearest bucket; two rows in the same
 // bucket, unsorted rows, non-numeric, NaN, infinite or negative values are errors.
+// Lines before the header that start with '#' are comments.
 std::variant<Trace, TraceError> ParseTraceCsv(std::string_view text);
+
+// The labels of the series a trace holds, from comment lines `# label NAME=VALUE` before the
+// header (as `--trace-out` writes them); empty when there are none.
+std::map<std::string, std::string, std::less<>> ParseTraceLabels(std::string_view text);
 
 }  // namespace prescale::forecasting

@@ -26,7 +26,8 @@ int64_t Steps(Duration d, double step) {
 }  // namespace
 
 std::variant<std::shared_ptr<const PipelineSettings>, std::string> PipelineSettings::Create(
-    const Policy& policy, double step_seconds, ModelFactory make_model) {
+    const Policy& policy, double step_seconds, ModelFactory make_model,
+    std::shared_ptr<FitCache> fit_cache) {
   const bool learn = policy.learn_events && !make_model;
   forecasting::ModelSpec model_spec = ModelSpecFor(policy, step_seconds);
   if (!make_model) {
@@ -43,6 +44,7 @@ std::variant<std::shared_ptr<const PipelineSettings>, std::string> PipelineSetti
   if (!served) return "policy " + policy.name + ": " + why;
   auto settings = std::shared_ptr<PipelineSettings>(
       new PipelineSettings(policy, step_seconds, std::move(make_model), std::move(*served)));
+  settings->fit_cache_ = std::move(fit_cache);
   if (learn) {
     settings->learn_events_ = true;
     settings->spec_ = std::move(model_spec);
@@ -131,8 +133,20 @@ void SeriesPipeline::FitAt(int64_t k) {
   // Not kept per series: with thousands of series the copies would double the history's memory.
   thread_local std::vector<double> window;
   history_.Copy(from, k, &window);
-  if (settings_->learn_events_) LearnEvents(from, window);
-  model_->Fit(static_cast<double>(from) * settings_->step(), window);
+  FitCache* cache = settings_->fit_cache_.get();
+  const FitCache::Key key = cache ? FitCache::KeyOf(k, from, window) : FitCache::Key{};
+  std::optional<FitCache::Fit> hit = cache ? cache->Find(key) : std::nullopt;
+  if (hit) {
+    // The same window under the same spec: the events and the model another pipeline found.
+    if (settings_->learn_events_)
+      AdoptLearned(hit->learned, from + static_cast<int64_t>(window.size()));
+    model_ = hit->model->Clone();
+  } else {
+    if (settings_->learn_events_) LearnEvents(from, window);
+    model_->Fit(static_cast<double>(from) * settings_->step(), window);
+    if (cache)
+      cache->Put(key, {learned_, std::shared_ptr<const forecasting::Model>(model_->Clone())});
+  }
   if (window.capacity() > (size_t{1} << 20)) std::vector<double>().swap(window);
   fit_bucket_ = k;
   fit_count_ = std::max<int64_t>(1, k - from + 1);
@@ -145,23 +159,28 @@ void SeriesPipeline::LearnEvents(int64_t from, const std::vector<double>& window
   for (size_t i = 0; i < window.size(); ++i) clean[i] = std::isfinite(window[i]) ? window[i] : 0;
   std::vector<forecasting::EventSpec> found = forecasting::FindRecurringEvents(
       static_cast<double>(from) * step, step, clean, settings_->configured_);
-  if (found == learned_) return;
-  const double now = static_cast<double>(from + static_cast<int64_t>(window.size())) * step;
+  if (!AdoptLearned(std::move(found), from + static_cast<int64_t>(window.size()))) return;
+  forecasting::ModelSpec spec = settings_->spec_;
+  spec.events.insert(spec.events.end(), learned_.begin(), learned_.end());
+  model_ = std::get<std::unique_ptr<forecasting::Model>>(forecasting::MakeModel(spec));
+}
+
+bool SeriesPipeline::AdoptLearned(std::vector<forecasting::EventSpec> found, int64_t end) {
+  if (found == learned_) return false;
+  const double now = static_cast<double>(end) * settings_->step();
   for (const forecasting::EventSpec& e : found) {
     const bool known = std::any_of(learned_log_.begin(), learned_log_.end(),
                                    [&](const Learned& l) { return l.event == e; });
     if (!known) learned_log_.push_back({e, now});
   }
   learned_ = std::move(found);
-  forecasting::ModelSpec spec = settings_->spec_;
-  spec.events.insert(spec.events.end(), learned_.begin(), learned_.end());
-  model_ = std::get<std::unique_ptr<forecasting::Model>>(forecasting::MakeModel(spec));
   std::vector<forecasting::ScheduledEvent> events;
   for (const forecasting::EventSpec& e : learned_) {
     forecasting::CalendarError error;
     if (auto event = forecasting::ScheduledEvent::Create(e, &error)) events.push_back(*event);
   }
   served_->SetLearnedEvents(events);
+  return true;
 }
 
 void SeriesPipeline::DecideAt(int64_t k) {

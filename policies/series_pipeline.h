@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "forecasting/model.h"
+#include "policies/fit_cache.h"
 #include "policies/policy.h"
 #include "policies/series_history.h"
 #include "policies/served_forecast.h"
@@ -43,8 +44,11 @@ class PipelineSettings {
   // The policy's pipeline on a grid of `step_seconds` (serve: the policy's step; a backtest: the
   // trace's). Fails with a message when the policy's model or calendar cannot be built.
   // `make_model`, when given, replaces the policy's model (tests use known models).
+  // `fit_cache`, when given, is shared with the settings of policies that differ from this one
+  // only in quantile, scale_down_hold and backtest (policies/fit_cache.h); serve passes none.
   static std::variant<std::shared_ptr<const PipelineSettings>, std::string> Create(
-      const Policy& policy, double step_seconds, ModelFactory make_model = {});
+      const Policy& policy, double step_seconds, ModelFactory make_model = {},
+      std::shared_ptr<FitCache> fit_cache = nullptr);
 
   double step() const { return step_; }
   double grace() const { return grace_; }
@@ -61,6 +65,7 @@ class PipelineSettings {
                    ServedForecast served);
 
   ModelFactory make_model_;
+  std::shared_ptr<FitCache> fit_cache_;
   // With learn_events (and the policy's own model): the spec to rebuild the model from when
   // learned events change, and the configured events that learned ones must not repeat.
   bool learn_events_ = false;
@@ -133,6 +138,9 @@ class SeriesPipeline {
   // Finds the recurring events of `window` (starting at bucket `from`); rebuilds the model and
   // the decision's calendar when they changed.
   void LearnEvents(int64_t from, const std::vector<double>& window);
+  // Takes `found` as the learned events at data bucket `end`; true when they changed (the
+  // decision's calendar follows; the caller rebuilds the model).
+  bool AdoptLearned(std::vector<forecasting::EventSpec> found, int64_t end);
   void DecideAt(int64_t k);
 
   // The value of bucket k: exact for the newest buckets (the history holds floats), so the

@@ -18,6 +18,7 @@ CommandRunner AddVersionCommand(CLI::App& app);
 CommandRunner AddCheckConfigCommand(CLI::App& app);
 CommandRunner AddBacktestCommand(CLI::App& app);
 CommandRunner AddForecastEvalCommand(CLI::App& app);
+CommandRunner AddTuneCommand(CLI::App& app);
 CommandRunner AddExampleConfigCommand(CLI::App& app);
 
 }  // namespace prescale::cli

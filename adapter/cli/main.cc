@@ -14,8 +14,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show the help of every command");
   std::map<CLI::App*, CommandRunner> runners;
-  for (auto add : {AddServeCommand, AddCheckConfigCommand, AddBacktestCommand,
-                   AddForecastEvalCommand, AddExampleConfigCommand, AddVersionCommand}) {
+  for (auto add :
+       {AddServeCommand, AddCheckConfigCommand, AddBacktestCommand, AddForecastEvalCommand,
+        AddTuneCommand, AddExampleConfigCommand, AddVersionCommand}) {
     const size_t before = app.get_subcommands({}).size();
     CommandRunner run = add(app);
     runners[app.get_subcommands({})[before]] = std::move(run);

@@ -23,30 +23,6 @@ double Percentile(std::vector<double> v, double p) {
   return v[lo] + (v[hi] - v[lo]) * (rank - static_cast<double>(lo));
 }
 
-// Reactive at the target utilization whose pod-seconds equal `pod_seconds` (within
-// `tolerance`), found by bisection: reactive's cost falls as its target rises.
-Run MatchReactive(const Timeline& tl, const BacktestSpec& d, double capacity,
-                  const std::vector<double>& reactive_metric, double pod_seconds,
-                  const BacktestOptions& o, double* target) {
-  double lo = o.min_target_utilization, hi = 1.0;
-  Run best;
-  double best_gap = std::numeric_limits<double>::infinity();
-  for (int i = 0; i < 40; ++i) {
-    const double mid = 0.5 * (lo + hi);
-    Run run = SimulateHpa(tl, d, capacity, mid, reactive_metric);
-    const double gap = run.result.pod_seconds - pod_seconds;
-    if (std::abs(gap) < best_gap) {
-      best_gap = std::abs(gap);
-      best = std::move(run);
-      *target = mid;
-    }
-    if (best_gap <= o.match_tolerance * pod_seconds || hi - lo < 1e-6) break;
-    (gap > 0 ? lo : hi) = mid;
-  }
-  best.result.target_utilization = *target;
-  return best;
-}
-
 // The windows [occurrence - before, occurrence + after] of every configured event over the trace,
 // and of every learned one from when it was learned, in seconds from the trace start, sorted.
 std::vector<std::pair<double, double>> EventWindows(
@@ -161,7 +137,7 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
   at(Strategy::kSeasonalNaive) =
       SimulateHpa(tl, d, capacity, target,
                   MetricAtSyncs(tl, d, *MakeSeasonalNaiveSource(tl, WholeSeconds(o.policy.lead))));
-  const std::unique_ptr<MetricSource> prescale = MakePrescaleSource(tl, settings);
+  const std::unique_ptr<MetricSource> prescale = MakePrescaleSource(tl, settings, o.series);
   at(Strategy::kPrescale) = SimulateHpa(tl, d, capacity, target, MetricAtSyncs(tl, d, *prescale));
   result.model_name = PrescaleModelName(*prescale);
   for (const SeriesPipeline::Learned& l : PrescaleLearnedEvents(*prescale))
@@ -195,9 +171,8 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
   if (o.frontier) result.frontier = RunFrontier(tl, o, capacity, reactive);
 
   // Spikes, on `required` at bucket starts, classed by the calendar.
-  const std::vector<std::pair<double, double>> windows =
-      EventWindows(*calendar, result.learned_events, trace.start_unix,
-                   static_cast<double>(tl.seconds));
+  const std::vector<std::pair<double, double>> windows = EventWindows(
+      *calendar, result.learned_events, trace.start_unix, static_cast<double>(tl.seconds));
   std::vector<int> required(trace.values.size());
   for (size_t i = 0; i < required.size(); ++i) required[i] = Required(trace.values[i], capacity, d);
   std::array<std::vector<std::optional<int64_t>>, kStrategyCount> leads;
@@ -257,6 +232,34 @@ std::variant<BacktestResult, BacktestError> RunBacktest(const forecasting::Trace
     }
   }
   return result;
+}
+
+}  // namespace prescale::policies
+
+namespace prescale::policies {
+
+std::variant<forecasting::Trace, std::string> AlignAndSum(std::vector<SeriesTrace>* series) {
+  if (series->empty()) return std::string("no series");
+  const double step = series->front().trace.step_seconds;
+  double start = series->front().trace.start_unix, end = start;
+  for (const SeriesTrace& s : *series) {
+    if (std::abs(s.trace.step_seconds - step) > 1e-9)
+      return std::string("the series have different steps");
+    start = std::min(start, s.trace.start_unix);
+    end = std::max(end, s.trace.BucketStart(s.trace.values.size()));
+  }
+  const auto buckets = static_cast<size_t>(std::llround((end - start) / step));
+  forecasting::Trace total{start, step, std::vector<double>(buckets, 0.0)};
+  for (SeriesTrace& s : *series) {
+    std::vector<double> aligned(buckets, 0.0);
+    const auto offset = static_cast<size_t>(std::llround((s.trace.start_unix - start) / step));
+    for (size_t i = 0; i < s.trace.values.size(); ++i) {
+      aligned[offset + i] = s.trace.values[i];
+      total.values[offset + i] += s.trace.values[i];
+    }
+    s.trace = {start, step, std::move(aligned)};
+  }
+  return total;
 }
 
 }  // namespace prescale::policies

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,12 +38,26 @@ inline constexpr int kStrategyCount = 6;
 // "reactive", "seasonal_naive", "prescale", "oracle", "reactive_matched", "perfect_forecast"
 const char* StrategyName(Strategy s);
 
+// One series of a policy's query: what serve forecasts separately.
+struct SeriesTrace {
+  std::map<std::string, std::string, std::less<>> labels;
+  forecasting::Trace trace;
+};
+
+// Puts `series` on one grid (from the earliest start to the latest end, missing buckets 0) and
+// returns their sum, what an HPA with the policy's selector sees. Errors: no series, or steps
+// that differ.
+std::variant<forecasting::Trace, std::string> AlignAndSum(std::vector<SeriesTrace>* series);
+
 struct BacktestOptions {
   // What the pipeline reads (model, lead, quantile, hold, grace, refit_every, history, events)
   // and, in `backtest`, the deployment: replicas, start-up, sync period, utilization, behavior.
   Policy policy;
   // Replaces the policy's model when set (tests use known models).
   std::function<std::unique_ptr<forecasting::Model>()> make_model;
+  // The series the trace is the sum of (AlignAndSum): the prescale strategy forecasts each
+  // separately, as serve does; empty: the trace is one series without labels.
+  std::vector<SeriesTrace> series;
   bool keep_per_second = false;  // fill BacktestResult::ready (for plots)
   // Also run Strategy::kPerfectForecast: the decision on the true demand of [now, now + lead]
   // instead of a q-forecast, what the policy's lead and hold cost with no forecast error, the

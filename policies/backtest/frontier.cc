@@ -31,7 +31,7 @@ FrontierPoint PrescaleAt(const Timeline& tl, const BacktestOptions& o, double ca
   // RunBacktest built the policy's pipeline already; only the quantile differs.
   const auto settings = std::get<std::shared_ptr<const PipelineSettings>>(std::move(made));
   const BacktestSpec& d = o.policy.backtest;
-  const std::unique_ptr<MetricSource> source = MakePrescaleSource(tl, settings);
+  const std::unique_ptr<MetricSource> source = MakePrescaleSource(tl, settings, o.series);
   const Run run = SimulateHpa(tl, d, capacity, d.target_utilization, MetricAtSyncs(tl, d, *source));
   return PointOf(Strategy::kPrescale, quantile, run, total);
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <functional>
+#include <limits>
 
 #include "policies/backtest/deployment_model.h"
 #include "policies/backtest/hpa_model.h"
@@ -46,25 +48,49 @@ class SeasonalNaiveSource final : public MetricSource {
 
 class PrescaleSource final : public MetricSource {
  public:
-  PrescaleSource(const Timeline& tl, std::shared_ptr<const PipelineSettings> settings)
-      : tl_(tl), pipeline_(std::move(settings), StableLabelHash({})) {}
+  // Without `series`, one pipeline on the timeline's trace; with them, one per series (hashed by
+  // its labels, as serve does), their served values summed as the HPA sums External metric
+  // items: each rounded up to milli-units, then added.
+  PrescaleSource(const Timeline& tl, std::shared_ptr<const PipelineSettings> settings,
+                 const std::vector<SeriesTrace>& series)
+      : tl_(tl), summed_(!series.empty()) {
+    if (series.empty()) {
+      pipelines_.emplace_back(std::move(settings), StableLabelHash({}));
+      values_.push_back(&tl.trace.values);
+    }
+    for (const SeriesTrace& one : series) {
+      pipelines_.emplace_back(settings, StableLabelHash(one.labels));
+      values_.push_back(&one.trace.values);
+    }
+  }
 
   double At(int64_t s) override {
     // Prometheus has evaluated the sample of every bucket that has ended.
     const double now = tl_.trace.start_unix + static_cast<double>(s);
     const int64_t n = static_cast<int64_t>(tl_.trace.values.size());
-    for (; next_ < n && static_cast<double>(next_ + 1) * tl_.trace.step_seconds <= s; ++next_)
-      pipeline_.Put(tl_.FirstBucket() + next_, tl_.trace.values[static_cast<size_t>(next_)]);
-    pipeline_.Advance(now);
-    return pipeline_.Served(now);
+    for (; next_ < n && static_cast<double>(next_ + 1) * tl_.trace.step_seconds <= s; ++next_) {
+      for (size_t i = 0; i < pipelines_.size(); ++i)
+        pipelines_[i].Put(tl_.FirstBucket() + next_, (*values_[i])[static_cast<size_t>(next_)]);
+    }
+    double sum = 0;
+    for (SeriesPipeline& pipeline : pipelines_) {
+      pipeline.Advance(now);
+      const double served = pipeline.Served(now);
+      sum += summed_ ? std::ceil(served * 1000 - 1e-6) / 1000 : served;
+    }
+    return sum;
   }
 
-  std::string model_name() const { return pipeline_.model_name(); }
-  const std::vector<SeriesPipeline::Learned>& learned() const { return pipeline_.learned_log(); }
+  std::string model_name() const { return pipelines_.front().model_name(); }
+  const std::vector<SeriesPipeline::Learned>& learned() const {
+    return pipelines_.front().learned_log();
+  }
 
  private:
   const Timeline& tl_;
-  SeriesPipeline pipeline_;
+  bool summed_;
+  std::vector<SeriesPipeline> pipelines_;
+  std::vector<const std::vector<double>*> values_;
   int64_t next_ = 0;  // the next trace bucket to deliver
 };
 
@@ -134,8 +160,9 @@ std::unique_ptr<MetricSource> MakeSeasonalNaiveSource(const Timeline& tl, int64_
 }
 
 std::unique_ptr<MetricSource> MakePrescaleSource(const Timeline& tl,
-                                                 std::shared_ptr<const PipelineSettings> settings) {
-  return std::make_unique<PrescaleSource>(tl, std::move(settings));
+                                                 std::shared_ptr<const PipelineSettings> settings,
+                                                 const std::vector<SeriesTrace>& series) {
+  return std::make_unique<PrescaleSource>(tl, std::move(settings), series);
 }
 
 std::unique_ptr<MetricSource> MakePerfectForecastSource(const Timeline& tl, const Policy& policy,
@@ -242,6 +269,40 @@ Run SimulateOracle(const Timeline& tl, const BacktestSpec& d, double capacity) {
     }
   }
   return run;
+}
+
+double MatchTarget(const std::function<ReactivePoint(double)>& at, double pod_seconds,
+                   const BacktestOptions& o, ReactivePoint* chosen) {
+  double lo = o.min_target_utilization, hi = 1.0, target = hi;
+  double best_gap = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < 40; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    const ReactivePoint point = at(mid);
+    const double gap = point.pod_seconds - pod_seconds;
+    if (std::abs(gap) < best_gap) {
+      best_gap = std::abs(gap);
+      *chosen = point;
+      target = mid;
+    }
+    if (best_gap <= o.match_tolerance * pod_seconds || hi - lo < 1e-6) break;
+    (gap > 0 ? lo : hi) = mid;
+  }
+  return target;
+}
+
+Run MatchReactive(const Timeline& tl, const BacktestSpec& d, double capacity,
+                  const std::vector<double>& reactive_metric, double pod_seconds,
+                  const BacktestOptions& o, double* target) {
+  ReactivePoint chosen;
+  *target = MatchTarget(
+      [&](double u) {
+        const Run run = SimulateHpa(tl, d, capacity, u, reactive_metric);
+        return ReactivePoint{run.result.pod_seconds, run.unserved};
+      },
+      pod_seconds, o, &chosen);
+  Run best = SimulateHpa(tl, d, capacity, *target, reactive_metric);
+  best.result.target_utilization = *target;
+  return best;
 }
 
 }  // namespace prescale::policies

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -44,9 +45,12 @@ std::unique_ptr<MetricSource> MakeReactiveSource(const Timeline& tl);
 // max(observed, the buckets one day before [now, now + lead]).
 std::unique_ptr<MetricSource> MakeSeasonalNaiveSource(const Timeline& tl, int64_t lead_seconds);
 // serve's own pipeline fed the trace as Prometheus would deliver it: each bucket's sample from
-// the bucket's end on.
+// the bucket's end on. With `series` (on the timeline's grid, summing to its trace), one
+// pipeline per series and the sum of their served values, each rounded up to milli-units.
+// The source refers to `series`, which must outlive it.
 std::unique_ptr<MetricSource> MakePrescaleSource(const Timeline& tl,
-                                                 std::shared_ptr<const PipelineSettings> settings);
+                                                 std::shared_ptr<const PipelineSettings> settings,
+                                                 const std::vector<SeriesTrace>& series = {});
 // The pipeline's decision, taken at the same data times, on the true demand of the window.
 std::unique_ptr<MetricSource> MakePerfectForecastSource(const Timeline& tl, const Policy& policy,
                                                         const ServedForecast& served);
@@ -81,5 +85,23 @@ std::vector<double> MetricAtSyncs(const Timeline& tl, const BacktestSpec& deploy
 
 // pods(s) = max of required over [s, s + startup]; ready(s) = min of pods over [s - startup, s].
 Run SimulateOracle(const Timeline& tl, const BacktestSpec& deployment, double capacity);
+
+// One reactive run's cost and unserved demand (summed over the accounted seconds).
+struct ReactivePoint {
+  double pod_seconds = 0;
+  double unserved = 0;
+};
+
+// The bisection of MatchReactive on any function from target utilization to reactive's figures
+// (reactive's cost falls as its target rises): the target it settles on, its figures in *chosen.
+double MatchTarget(const std::function<ReactivePoint(double)>& at, double pod_seconds,
+                   const BacktestOptions& o, ReactivePoint* chosen);
+
+// Reactive at the target utilization whose pod-seconds equal `pod_seconds` (within
+// o.match_tolerance, or at the bounds [o.min_target_utilization, 1]), found by bisection:
+// reactive's cost falls as its target rises. *target receives the solved utilization.
+Run MatchReactive(const Timeline& tl, const BacktestSpec& deployment, double capacity,
+                  const std::vector<double>& reactive_metric, double pod_seconds,
+                  const BacktestOptions& o, double* target);
 
 }  // namespace prescale::policies

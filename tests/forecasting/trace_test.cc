@@ -64,6 +64,20 @@ TEST(TraceTest, WholeFileErrorsHaveLineZero) {
   EXPECT_EQ(ParseError("timestamp,value\n0,1\n0.001,1\n0.002,1\n1e9,1\n").line, 0);
 }
 
+TEST(TraceTest, CommentsBeforeTheHeaderCarryTheSeriesLabels) {
+  const std::string text =
+      "# label venue=xnas\n# exported by prescale\n# label job=a=b\ntimestamp,value\n0,1\n60,2\n";
+  const Trace t = ParseOk(text);
+  EXPECT_EQ(t.values, (std::vector<double>{1, 2}));
+  const auto labels = ParseTraceLabels(text);
+  ASSERT_EQ(labels.size(), 2u);
+  EXPECT_EQ(labels.at("venue"), "xnas");
+  EXPECT_EQ(labels.at("job"), "a=b");
+  EXPECT_TRUE(ParseTraceLabels("timestamp,value\n# label x=y\n").empty());
+  // After the header a comment is a malformed row.
+  EXPECT_FALSE(std::holds_alternative<Trace>(ParseTraceCsv("timestamp,value\n0,1\n# x\n60,2\n")));
+}
+
 TEST(TraceTest, AFewRowsMayNotStandForAHugeGrid) {
   // Found by trace_fuzzer (a timeout): 5 rows, one stamped 13 instead of 1380547800, asked
   // for 23 M buckets of 60 s. The error names the last row and the step.

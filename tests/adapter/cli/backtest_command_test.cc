@@ -57,5 +57,45 @@ TEST_F(BacktestCommandTest, BacktestRejectsBadInputWithExit2) {
   EXPECT_EQ(r.code, 2);
 }
 
+double PrescalePodSeconds(const CommandResult& r) {
+  return nlohmann::json::parse(r.out)["strategies"]["prescale"]["pod_seconds"].get<double>();
+}
+
+TEST_F(BacktestCommandTest, WhatIfFlagsOverrideThePolicy) {
+  const std::string trace = Write("t.csv", HourTrace());
+  const std::string base = "backtest --trace " + trace + " --json - --model naive";
+  const CommandResult plain = Run(base);
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  // A longer hold keeps pods after each spike; a longer lead raises the forecast earlier.
+  const CommandResult hold = Run(base + " --scale-down-hold 30m");
+  ASSERT_EQ(hold.code, 0) << hold.err;
+  EXPECT_GT(PrescalePodSeconds(hold), PrescalePodSeconds(plain));
+  const CommandResult no_hold = Run(base + " --scale-down-hold 0s");
+  ASSERT_EQ(no_hold.code, 0) << no_hold.err;
+  EXPECT_LT(PrescalePodSeconds(no_hold), PrescalePodSeconds(plain));
+  const CommandResult lead = Run(base + " --lead 10m");
+  ASSERT_EQ(lead.code, 0) << lead.err;
+  EXPECT_GT(PrescalePodSeconds(lead), PrescalePodSeconds(plain));
+  const CommandResult q =
+      Run("backtest --trace " + trace + " --json - --model ses --quantile 0.99");
+  const CommandResult q_low =
+      Run("backtest --trace " + trace + " --json - --model ses --quantile 0.5");
+  ASSERT_EQ(q.code, 0) << q.err;
+  ASSERT_EQ(q_low.code, 0) << q_low.err;
+  EXPECT_GT(PrescalePodSeconds(q), PrescalePodSeconds(q_low));
+}
+
+TEST_F(BacktestCommandTest, BadWhatIfFlagsExitTwoNamingTheFlag) {
+  const std::string base = "backtest --trace " + Write("t.csv", HourTrace()) + " --model naive";
+  for (const auto& [flag, name] :
+       {std::pair{" --quantile 1.5", "--quantile"}, std::pair{" --quantile 0", "--quantile"},
+        std::pair{" --lead soon", "--lead"}, std::pair{" --lead 30d", "--lead"},
+        std::pair{" --scale-down-hold -5m", "--scale-down-hold"}}) {
+    const CommandResult r = Run(base + flag);
+    EXPECT_EQ(r.code, 2) << flag;
+    EXPECT_NE(r.err.find(name), std::string::npos) << flag << ": " << r.err;
+  }
+}
+
 }  // namespace
 }  // namespace prescale::cli

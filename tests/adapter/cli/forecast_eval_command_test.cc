@@ -90,6 +90,29 @@ TEST_F(ForecastEvalTest, UsesThePolicysModelAndQuantile) {
   EXPECT_NE(r.err.find("broken.yaml"), std::string::npos) << r.err;
 }
 
+TEST_F(ForecastEvalTest, TheLeadIsTheDefaultHorizonAndFlagsOverrideThePolicy) {
+  const std::string config = Write("policy.yaml",
+                                   "policies:\n"
+                                   "  - name: orders\n"
+                                   "    query: sum(rate(orders_total[1m]))\n"
+                                   "    model: ses\n"
+                                   "    lead: 3m\n");
+  CommandResult r =
+      Run("forecast-eval --trace " + GoodTrace() + " --config " + config + " --json -");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["horizon_seconds"], 180);
+  r = Run("forecast-eval --trace " + GoodTrace() + " --config " + config +
+          " --lead 5m --model naive --quantile 0.7 --json -");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["horizon_seconds"], 300);
+  EXPECT_EQ(j["model"], "naive");
+  EXPECT_EQ(j["quantile"], 0.7);
+  r = Run("forecast-eval --trace " + GoodTrace() + " --lead never");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--lead"), std::string::npos) << r.err;
+}
+
 TEST_F(ForecastEvalTest, BadInputExitsTwoNamingTheProblem) {
   const std::string bad = Write("bad.csv", "timestamp,value\n0,1\n60,oops\n120,3\n");
   CommandResult r = Run("forecast-eval --trace " + bad + " --horizon 1m");
