@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Every prescale_* metric that the alert rules and the Grafana dashboard use is really exported:
+"""Every prescale_* and process_* metric that the alert rules and the Grafana dashboard use is really exported:
 starts `prescale serve --demo-data` (with the KEDA scaler) on 127.0.0.1 with the example policy of the ConfigMap, reads
 /metrics over HTTPS and looks for each name in a `# TYPE` line (histogram series by their base
 name), and for each label the rules and dashboard select on, in a sample of that metric.
@@ -58,7 +58,7 @@ def used_metrics():
     texts += [v["query"]["query"] for v in dash["templating"]["list"] if isinstance(v.get("query"), dict)]
     used = {}
     for text in texts:
-        for m in re.finditer(r"\b(prescale_[a-z0-9_]+)(\{([^}]*)\})?", text):
+        for m in re.finditer(r"\b((?:prescale|process)_[a-z0-9_]+)(\{([^}]*)\})?", text):
             labels = used.setdefault(m.group(1), set())
             for lm in re.finditer(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)", m.group(3) or ""):
                 if lm.group(1) not in ("job", "namespace", "pod", "instance"):  # added by the scrape
