@@ -295,7 +295,8 @@ TEST_F(HandlerTest, DelegationCallsAreCountedByResult) {
     HttpRequest r;
     r.method = "GET";
     r.target = target;
-    r.headers = {{"Authorization", "Bearer " + token}};
+    const std::string authorization = "Bearer " + token;  // headers are views: keep it alive
+    r.headers = {{"Authorization", authorization}};
     std::optional<HttpResponse> response = handler.Handle(r, false);
     if (!response) response = handler.Handle(r, true);
     return response->status;
