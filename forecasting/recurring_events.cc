@@ -12,9 +12,9 @@ namespace {
 constexpr double kDay = 86400;
 
 struct Onset {
-  double time;    // Unix seconds of the bucket start
-  double slot;    // seconds into the UTC day
-  int64_t day;    // UTC days since the epoch
+  double time;  // Unix seconds of the bucket start
+  double slot;  // seconds into the UTC day
+  int64_t day;  // UTC days since the epoch
   bool weekday;
 };
 
@@ -96,7 +96,8 @@ std::vector<EventSpec> FindRecurringEvents(double start, double step,
   // Chance: a day holds an onset within a slot's width with probability rate x width / day.
   const double width = 2 * o.tolerance_seconds + step;
   const double per_day =
-      all_days.empty() ? 0 : static_cast<double>(onsets.size()) / static_cast<double>(all_days.size());
+      all_days.empty() ? 0
+                       : static_cast<double>(onsets.size()) / static_cast<double>(all_days.size());
   const double p_day = std::clamp(per_day * width / kDay, 1e-9, 1 - 1e-9);
   const double slots_per_day = kDay / width;
   std::vector<EventSpec> found;
